@@ -1,0 +1,170 @@
+//! Assembles the OpenAPI document from the types and operations.
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, InfoBuilder, LicenseBuilder, ServerBuilder,
+        example::ExampleBuilder,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+
+use crate::{
+    auth::Auth,
+    connection::{
+        Connection, ConnectionInput, InputMapping, MappingType, NameValue, OutboundRequest,
+        OutputMapping, RequestType, SystemType,
+    },
+    error::{ErrorBody, FieldError},
+    examples::{self, Placement},
+    list::{ConnectionList, Link},
+    operations,
+    test_connection::{TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse},
+};
+
+/// The contract's semantic version, written to `info.version`.
+pub const CONTRACT_VERSION: &str = "1.0.0";
+
+/// The regional base URLs.
+///
+/// **Inferred:** Sitecore's base-URL page for Personalize has no public
+/// copy; Sitecore's API catalogue for CDP (the same platform) lists these
+/// four regional servers, and Personalize's examples only write
+/// `<baseURL>`.
+pub const REGIONAL_SERVERS: &[(&str, &str)] = &[
+    ("https://api-engage-eu.sitecorecloud.io", "Europe (EU)"),
+    (
+        "https://api-engage-us.sitecorecloud.io",
+        "United States (US)",
+    ),
+    (
+        "https://api-engage-ap.sitecorecloud.io",
+        "Asia Pacific (AP)",
+    ),
+    ("https://api-engage-jpe.sitecorecloud.io", "Japan (JPE)"),
+];
+
+/// The local sandbox server's default address.
+pub const SANDBOX_SERVER: &str = "http://127.0.0.1:8080";
+
+/// The name of the bearer security scheme.
+pub const SECURITY_SCHEME: &str = "bearerAuth";
+
+/// The utoipa description of the whole API.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        operations::create_connection,
+        operations::retrieve_connections,
+        operations::retrieve_connection,
+        operations::update_connection,
+        operations::test_connection,
+    ),
+    components(schemas(
+        Connection, ConnectionInput, ConnectionList, Link, Auth, OutboundRequest,
+        RequestType, SystemType, NameValue, InputMapping, OutputMapping, MappingType,
+        TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse, ErrorBody,
+        FieldError,
+    )),
+    tags((name = "Connections", description = "Connections let Sitecore Personalize call external systems: \
+        data systems it reads from, destinations it sends to, and AI services.")),
+    modifiers(&Contract),
+)]
+pub struct ApiDoc;
+
+/// Fills in what the derive cannot: info, servers, security, examples.
+struct Contract;
+
+impl Modify for Contract {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        doc.info = InfoBuilder::new()
+            .title("Sitecore Personalize Connection REST API")
+            .version(CONTRACT_VERSION)
+            .description(Some(
+                "The Connection REST API (v2) of Sitecore Personalize: create, list, retrieve, update \
+                 and test connections to external systems. Every request carries an OAuth 2.0 access \
+                 token (client credentials, from `https://auth.sitecorecloud.io/oauth/token`) as \
+                 `Authorization: Bearer <token>`. This document is the contract as published by the \
+                 connections contract workspace; where Sitecore's documentation is silent or \
+                 contradicts itself, the schema descriptions record the decision taken.",
+            ))
+            .license(Some(LicenseBuilder::new().name("MIT OR Apache-2.0").identifier(Some("MIT OR Apache-2.0")).build()))
+            .build();
+        let mut servers: Vec<_> = REGIONAL_SERVERS
+            .iter()
+            .map(|(url, region)| {
+                ServerBuilder::new()
+                    .url(*url)
+                    .description(Some(format!("Sitecore Personalize, region {region}")))
+                    .build()
+            })
+            .collect();
+        servers.push(
+            ServerBuilder::new()
+                .url(SANDBOX_SERVER)
+                .description(Some("Local sandbox server (connections-sandbox)"))
+                .build(),
+        );
+        doc.servers = Some(servers);
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            SECURITY_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An access token from Sitecore's OAuth 2.0 client-credentials flow.",
+                    ))
+                    .build(),
+            ),
+        );
+        attach_examples(doc);
+    }
+}
+
+fn attach_examples(doc: &mut openapi::OpenApi) {
+    for example in examples::ALL {
+        let content = doc
+            .paths
+            .paths
+            .values_mut()
+            .flat_map(|item| [item.get.as_mut(), item.put.as_mut(), item.post.as_mut()])
+            .flatten()
+            .find(|op| op.operation_id.as_deref() == Some(example.operation_id))
+            .and_then(|op| match example.placement {
+                Placement::Request => op.request_body.as_mut().and_then(|body| match body {
+                    openapi::RefOr::T(body) => body.content.get_mut("application/json"),
+                    openapi::RefOr::Ref(_) => None,
+                }),
+                Placement::Response(status) => op
+                    .responses
+                    .responses
+                    .get_mut(&status.to_string())
+                    .and_then(|r| match r {
+                        openapi::RefOr::T(r) => r.content.get_mut("application/json"),
+                        openapi::RefOr::Ref(_) => None,
+                    }),
+            });
+        let Some(openapi::RefOr::T(content)) = content else {
+            panic!(
+                "example {} names {} {:?}, which the operations do not have",
+                example.name, example.operation_id, example.placement
+            );
+        };
+        content.examples.insert(
+            example.name.to_string(),
+            openapi::RefOr::T(
+                ExampleBuilder::new()
+                    .summary(example.summary)
+                    .description(example.description())
+                    .value(Some(example.value()))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document, as utoipa builds it.
+pub fn openapi() -> openapi::OpenApi {
+    ApiDoc::openapi()
+}

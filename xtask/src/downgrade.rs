@@ -1,0 +1,322 @@
+//! Derives the OpenAPI 3.0.3 form of the 3.1 document, for progenitor.
+//!
+//! utoipa emits OpenAPI 3.1 (JSON Schema 2020-12); progenitor reads only
+//! 3.0. The 3.1 document is the published one; this conversion rewrites
+//! exactly the constructs that differ, and nothing else:
+//!
+//! | 3.1 | 3.0.3 |
+//! |---|---|
+//! | `openapi: 3.1.x` | `openapi: 3.0.3` |
+//! | `jsonSchemaDialect`, `webhooks`, `info.license.identifier` | removed |
+//! | `type: [T, "null"]` | `type: T, nullable: true` |
+//! | `oneOf`/`anyOf: [X, {type: null}]` | `allOf: [X], nullable: true` |
+//! | schema `examples: [a, ...]` | `example: a` |
+//! | `const: v` | `enum: [v]` |
+//! | `exclusiveMinimum: n` / `exclusiveMaximum: n` | `minimum`/`maximum: n` + `true` |
+//!
+//! Example values, defaults and enum values are data, not schemas, and are
+//! never rewritten. Media-type `examples` maps (named examples) exist in
+//! both versions and are kept.
+
+use serde_json::{Map, Value, json};
+
+/// What the conversion could not express in OpenAPI 3.0.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DowngradeError {
+    /// The input is not an OpenAPI 3.1 document.
+    #[error("expected an OpenAPI 3.1 document, found `openapi: {0}`")]
+    NotOpenApi31(String),
+    /// A `type` array that 3.0 cannot express (several non-null types).
+    #[error(
+        "{pointer}: type {types} has more than one non-null type, which OpenAPI 3.0 cannot express"
+    )]
+    TypeUnion {
+        /// Where the schema is.
+        pointer: String,
+        /// The offending `type` value.
+        types: String,
+    },
+}
+
+/// Converts an OpenAPI 3.1 document into its 3.0.3 form.
+pub fn downgrade(doc: &Value) -> Result<Value, DowngradeError> {
+    let mut out = doc.clone();
+    let version = out
+        .get("openapi")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !version.starts_with("3.1") {
+        return Err(DowngradeError::NotOpenApi31(version.to_string()));
+    }
+    let root = out
+        .as_object_mut()
+        .expect("checked above: has an `openapi` string");
+    root.insert("openapi".into(), json!("3.0.3"));
+    root.remove("jsonSchemaDialect");
+    root.remove("webhooks");
+    if let Some(license) = root
+        .get_mut("info")
+        .and_then(|i| i.get_mut("license"))
+        .and_then(Value::as_object_mut)
+    {
+        license.remove("identifier");
+    }
+    if let Some(schemas) = root
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            rewrite_schema(schema, &format!("/components/schemas/{name}"))?;
+        }
+    }
+    walk_for_schemas(root.get_mut("paths").unwrap_or(&mut Value::Null), "/paths")?;
+    Ok(out)
+}
+
+/// Finds the `schema` members under paths (parameters, bodies, responses).
+fn walk_for_schemas(value: &mut Value, pointer: &str) -> Result<(), DowngradeError> {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let here = format!("{pointer}/{}", escape(key));
+                match key.as_str() {
+                    "schema" => rewrite_schema(child, &here)?,
+                    "example" | "examples" => {}
+                    _ => walk_for_schemas(child, &here)?,
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                walk_for_schemas(child, &format!("{pointer}/{i}"))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn rewrite_schema(schema: &mut Value, pointer: &str) -> Result<(), DowngradeError> {
+    let Some(map) = schema.as_object_mut() else {
+        return Ok(());
+    };
+    rewrite_type_union(map, pointer)?;
+    rewrite_null_alternative(map, "oneOf");
+    rewrite_null_alternative(map, "anyOf");
+    if let Some(Value::Array(examples)) = map.remove("examples")
+        && let Some(first) = examples.into_iter().next()
+    {
+        map.entry("example").or_insert(first);
+    }
+    if let Some(value) = map.remove("const") {
+        map.insert("enum".into(), Value::Array(vec![value]));
+    }
+    for (exclusive, inclusive) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(bound) = map.get(exclusive).filter(|v| v.is_number()).cloned() {
+            map.insert(inclusive.into(), bound);
+            map.insert(exclusive.into(), Value::Bool(true));
+        }
+    }
+    for (key, child) in map.iter_mut() {
+        let here = format!("{pointer}/{}", escape(key));
+        match key.as_str() {
+            "properties" | "patternProperties" | "$defs" | "definitions" => {
+                if let Some(children) = child.as_object_mut() {
+                    for (name, sub) in children.iter_mut() {
+                        rewrite_schema(sub, &format!("{here}/{}", escape(name)))?;
+                    }
+                }
+            }
+            "allOf" | "oneOf" | "anyOf" | "prefixItems" => {
+                if let Some(children) = child.as_array_mut() {
+                    for (i, sub) in children.iter_mut().enumerate() {
+                        rewrite_schema(sub, &format!("{here}/{i}"))?;
+                    }
+                }
+            }
+            "items"
+            | "additionalProperties"
+            | "not"
+            | "contains"
+            | "propertyNames"
+            | "if"
+            | "then"
+            | "else" => rewrite_schema(child, &here)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `type: [T, "null"]` → `type: T, nullable: true`.
+fn rewrite_type_union(map: &mut Map<String, Value>, pointer: &str) -> Result<(), DowngradeError> {
+    let Some(Value::Array(types)) = map.get("type") else {
+        return Ok(());
+    };
+    let nullable = types.iter().any(|t| t == "null");
+    let others: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+    match others.as_slice() {
+        [single] => {
+            let single = single.clone();
+            map.insert("type".into(), single);
+            if nullable {
+                map.insert("nullable".into(), Value::Bool(true));
+            }
+            Ok(())
+        }
+        [] => {
+            map.remove("type");
+            map.insert("nullable".into(), Value::Bool(true));
+            Ok(())
+        }
+        _ => Err(DowngradeError::TypeUnion {
+            pointer: pointer.to_string(),
+            types: Value::Array(types.clone()).to_string(),
+        }),
+    }
+}
+
+/// `oneOf: [X, {type: null}]` → `allOf: [X], nullable: true`.
+fn rewrite_null_alternative(map: &mut Map<String, Value>, keyword: &str) {
+    let Some(Value::Array(alternatives)) = map.get(keyword) else {
+        return;
+    };
+    let is_null = |v: &Value| v.get("type").is_some_and(|t| t == "null");
+    if !alternatives.iter().any(is_null) {
+        return;
+    }
+    let rest: Vec<Value> = alternatives
+        .iter()
+        .filter(|v| !is_null(v))
+        .cloned()
+        .collect();
+    map.remove(keyword);
+    if rest.len() == 1 {
+        map.insert("allOf".into(), Value::Array(rest));
+    } else {
+        map.insert(keyword.into(), Value::Array(rest));
+    }
+    map.insert("nullable".into(), Value::Bool(true));
+}
+
+/// Escapes a key for a JSON pointer (RFC 6901).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc_with_schema(schema: Value) -> Value {
+        json!({
+            "openapi": "3.1.0",
+            "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+            "info": {"title": "t", "version": "1", "license": {"name": "MIT", "identifier": "MIT"}},
+            "paths": {},
+            "components": {"schemas": {"S": schema}}
+        })
+    }
+
+    fn converted(schema: Value) -> Value {
+        downgrade(&doc_with_schema(schema)).unwrap()["components"]["schemas"]["S"].clone()
+    }
+
+    #[test]
+    fn header_becomes_3_0_3() {
+        let out = downgrade(&doc_with_schema(json!({"type": "string"}))).unwrap();
+        assert_eq!(out["openapi"], "3.0.3");
+        assert!(out.get("jsonSchemaDialect").is_none());
+        assert_eq!(out["info"]["license"], json!({"name": "MIT"}));
+    }
+
+    #[test]
+    fn rejects_documents_that_are_not_3_1() {
+        let mut doc = doc_with_schema(json!({}));
+        doc["openapi"] = json!("3.0.3");
+        assert_eq!(
+            downgrade(&doc),
+            Err(DowngradeError::NotOpenApi31("3.0.3".into()))
+        );
+    }
+
+    #[test]
+    fn nullable_type_union() {
+        assert_eq!(
+            converted(json!({"type": ["string", "null"], "format": "date-time"})),
+            json!({"type": "string", "format": "date-time", "nullable": true})
+        );
+    }
+
+    #[test]
+    fn nested_properties_and_items_are_converted() {
+        let out = converted(json!({
+            "type": "object",
+            "properties": {"a": {"type": "array", "items": {"type": ["integer", "null"]}}}
+        }));
+        assert_eq!(
+            out["properties"]["a"]["items"],
+            json!({"type": "integer", "nullable": true})
+        );
+    }
+
+    #[test]
+    fn one_of_with_null_becomes_nullable_all_of() {
+        assert_eq!(
+            converted(json!({"oneOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]})),
+            json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true})
+        );
+    }
+
+    #[test]
+    fn real_one_of_is_kept() {
+        let schema = json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
+        assert_eq!(converted(schema.clone()), schema);
+    }
+
+    #[test]
+    fn const_examples_and_exclusive_bounds() {
+        assert_eq!(
+            converted(json!({"const": "A", "examples": ["A", "B"], "exclusiveMinimum": 0})),
+            json!({"example": "A", "enum": ["A"], "minimum": 0, "exclusiveMinimum": true})
+        );
+    }
+
+    #[test]
+    fn several_non_null_types_are_an_error_naming_the_schema() {
+        let err = downgrade(&doc_with_schema(
+            json!({"properties": {"x": {"type": ["string", "integer"]}}}),
+        ))
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("/components/schemas/S/properties/x:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn example_values_are_never_rewritten() {
+        let doc = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {"responses": {"200": {"description": "d", "content": {
+                "application/json": {
+                    "schema": {"type": ["string", "null"]},
+                    "examples": {"e": {"value": {"type": ["string", "null"], "const": 1}}}
+                }
+            }}}}}}
+        });
+        let out = downgrade(&doc).unwrap();
+        let media = &out["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"];
+        assert_eq!(media["schema"], json!({"type": "string", "nullable": true}));
+        assert_eq!(
+            media["examples"]["e"]["value"],
+            json!({"type": ["string", "null"], "const": 1})
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! `cargo xtask`: workspace tasks. See `cargo xtask --help`.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use xtask::regenerate;
+
+/// Exit code when committed files differ from what would be generated.
+const NEEDS_UPDATE_EXIT_CODE: u8 = 1;
+/// Exit code when a task could not run.
+const FAILURE_EXIT_CODE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Workspace tasks for the connections contract"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Emit openapi/ from the spec crate and regenerate the client from it.
+    Regenerate {
+        /// Change nothing; exit 1 naming every committed file that differs
+        /// from what would be generated.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("failure: {e:#}");
+            ExitCode::from(FAILURE_EXIT_CODE)
+        }
+    }
+}
+
+fn run(task: Task) -> anyhow::Result<ExitCode> {
+    let root = workspace_root();
+    match task {
+        Task::Regenerate { check } => {
+            let artifacts = regenerate::render()?;
+            if check {
+                let drifted = regenerate::drifted(&root, &artifacts);
+                if drifted.is_empty() {
+                    println!("up to date: {} generated files match", artifacts.len());
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for path in &drifted {
+                    eprintln!("drifted: {path}");
+                }
+                eprintln!("run `cargo xtask regenerate` and commit the result");
+                return Ok(ExitCode::from(NEEDS_UPDATE_EXIT_CODE));
+            }
+            let changed = regenerate::write(&root, &artifacts)?;
+            for path in &changed {
+                println!("wrote {}", path.display());
+            }
+            if changed.is_empty() {
+                println!("nothing changed");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
