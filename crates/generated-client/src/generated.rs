@@ -593,11 +593,14 @@ pub mod types {
     ///The response a connection test received.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TestedResponse {
-        ///The body received (as text, possibly truncated).
+        ///The body received, as text (cut at the server's size limit).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
         ///The headers received, name → value.
         pub headers: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        ///`true` when `body` was cut at the server's size limit.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub truncated: ::std::option::Option<bool>,
     }
     /// Error types.
     pub mod error {

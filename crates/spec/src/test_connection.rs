@@ -71,7 +71,10 @@ pub struct TestedRequest {
 pub struct TestedResponse {
     /// The headers received, name → value.
     pub headers: BTreeMap<String, String>,
-    /// The body received (as text, possibly truncated).
+    /// The body received, as text (cut at the server's size limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// `true` when `body` was cut at the server's size limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
 }

@@ -159,7 +159,8 @@ fn samples() -> Vec<(&'static str, Value)> {
                 },
                 response: Some(TestedResponse {
                     headers: BTreeMap::new(),
-                    body: Some("ok".into())
+                    body: Some("ok".into()),
+                    truncated: Some(false),
                 }),
                 error: None,
             }),
