@@ -142,7 +142,8 @@ pub fn generate_client(document_30: &Value) -> Result<String, RegenerateError> {
          // Do not edit by hand: change the spec or the generator settings in\n\
          // xtask/src/regenerate.rs and run `cargo xtask regenerate`.\n\n"
     );
-    rustfmt(&format!("{header}{code}"))
+    let rustfmt_program = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into());
+    rustfmt(&rustfmt_program, &format!("{header}{code}"))
 }
 
 /// Splits multi-line `#[doc]` attributes into one per line.
@@ -187,14 +188,15 @@ impl syn::visit_mut::VisitMut for LineDocs {
     }
 }
 
-fn rustfmt(code: &str) -> Result<String, RegenerateError> {
-    let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into()))
+/// Formats `code` with the rustfmt at `program` (normally `rustfmt`).
+fn rustfmt(program: &str, code: &str) -> Result<String, RegenerateError> {
+    let mut child = Command::new(program)
         .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| RegenerateError::Rustfmt(format!("cannot run rustfmt: {e}")))?;
+        .map_err(|e| RegenerateError::Rustfmt(format!("cannot run `{program}`: {e}")))?;
     let mut stdin = child
         .stdin
         .take()
@@ -277,6 +279,26 @@ mod tests {
         std::fs::write(dir.join(DOCUMENT_YAML), "a: 2\n").unwrap();
         assert_eq!(drifted(&dir, &artifacts), vec![DOCUMENT_YAML]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_rustfmt_is_a_clear_error() {
+        let err = rustfmt("/nonexistent/rustfmt", "fn main() {}").unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("cannot run `/nonexistent/rustfmt`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("rustup component add rustfmt"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn rustfmt_rejects_code_that_is_not_rust() {
+        let err = rustfmt("rustfmt", "fn main( {").unwrap_err();
+        assert!(matches!(err, RegenerateError::Rustfmt(_)), "{err}");
     }
 
     #[test]

@@ -168,3 +168,66 @@ fn attach_examples(doc: &mut openapi::OpenApi) {
 pub fn openapi() -> openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document() -> serde_json::Value {
+        serde_json::to_value(openapi()).unwrap()
+    }
+
+    #[test]
+    fn every_operation_requires_the_bearer_token() {
+        let doc = document();
+        let mut operations = 0;
+        for item in doc["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                operations += 1;
+                assert_eq!(
+                    operation["security"],
+                    serde_json::json!([{ SECURITY_SCHEME: [] }])
+                );
+            }
+        }
+        assert_eq!(operations, 5);
+        assert_eq!(
+            doc["components"]["securitySchemes"][SECURITY_SCHEME]["scheme"],
+            "bearer"
+        );
+    }
+
+    #[test]
+    fn servers_are_the_regions_and_the_sandbox() {
+        let doc = document();
+        let urls: Vec<&str> = doc["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["url"].as_str())
+            .collect();
+        assert_eq!(urls.len(), REGIONAL_SERVERS.len() + 1);
+        assert!(urls.contains(&SANDBOX_SERVER));
+        assert_eq!(doc["info"]["version"], CONTRACT_VERSION);
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn every_error_status_uses_the_one_error_schema() {
+        let doc = document();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        assert_eq!(
+                            response["content"]["application/json"]["schema"]["$ref"],
+                            "#/components/schemas/ErrorBody",
+                            "{} {status}",
+                            operation["operationId"]
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -184,3 +184,63 @@ pub const ALL: &[DocExample] = &[
         "test-a-connection.response.json"
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_is_json_and_names_a_known_operation() {
+        let operations = [
+            "createConnection",
+            "retrieveConnections",
+            "retrieveConnection",
+            "updateConnection",
+            "testConnection",
+        ];
+        for example in ALL {
+            assert!(
+                operations.contains(&example.operation_id),
+                "{}",
+                example.file
+            );
+            assert!(
+                serde_json::from_str::<serde_json::Value>(example.json).is_ok(),
+                "{}",
+                example.file
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_unique_per_media_type() {
+        for (i, a) in ALL.iter().enumerate() {
+            for b in &ALL[i + 1..] {
+                let same_place = a.operation_id == b.operation_id && a.placement == b.placement;
+                assert!(
+                    !(same_place && a.name == b.name),
+                    "duplicate example {}",
+                    a.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn descriptions_state_the_provenance() {
+        let verbatim = ALL
+            .iter()
+            .find(|e| matches!(e.provenance, Provenance::Verbatim(_)))
+            .unwrap();
+        assert!(
+            verbatim
+                .description()
+                .starts_with("Verbatim from Sitecore's docs page")
+        );
+        let designed = ALL
+            .iter()
+            .find(|e| e.provenance == Provenance::Designed)
+            .unwrap();
+        assert!(designed.description().contains("publish no such body"));
+    }
+}
