@@ -7,5 +7,8 @@ fn committed_artifacts_match_a_fresh_render() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let artifacts = xtask::regenerate::render().unwrap();
     let drifted = xtask::regenerate::drifted(root, &artifacts);
-    assert!(drifted.is_empty(), "run `cargo xtask regenerate`; drifted: {drifted:?}");
+    assert!(
+        drifted.is_empty(),
+        "run `cargo xtask regenerate`; drifted: {drifted:?}"
+    );
 }

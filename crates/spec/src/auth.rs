@@ -23,6 +23,7 @@ use crate::connection::NameValue;
 /// example column, while every JSON body uses upper case `OAUTH`. The
 /// bodies win: the tag values are upper case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(tag = "authType")]
 pub enum Auth {
     /// No authentication: the request is sent as configured.

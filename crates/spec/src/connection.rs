@@ -20,6 +20,7 @@ use crate::auth::Auth;
 /// **Decision (name):** the overview table calls the editor's reference
 /// `modifiedByUserRef`; every example says `modifiedByRef`. The examples win.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
     /// The key of the tenant (client) that owns the connection.
@@ -95,6 +96,7 @@ pub struct Connection {
 /// Any other unknown field is rejected (`additionalProperties: false`), so
 /// a misspelled field is an error instead of silently lost data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectionInput {
     /// The name of the connection.
@@ -190,6 +192,7 @@ impl From<Connection> for ConnectionInput {
 /// (serde's derived deserializer would also read it from a sequence; the
 /// schema does not allow that, so servers validate against the schema.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OutboundRequest {
     /// The HTTP method.
@@ -208,6 +211,7 @@ pub struct OutboundRequest {
 /// The docs show `GET` and `POST`; a connection is a plain HTTP call, so the
 /// other methods with a body or an effect are allowed too. Closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub enum RequestType {
     /// `GET`
     #[serde(rename = "GET")]
@@ -241,6 +245,7 @@ impl RequestType {
 
 /// The kind of system a connection talks to. Closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SystemType {
     /// A system Sitecore reads data from.
@@ -254,6 +259,7 @@ pub enum SystemType {
 /// A named value: a custom header, a URL parameter, an OAuth header or form
 /// field. Both members are strings in every example.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct NameValue {
     /// The header, parameter or field name.
     pub name: String,
@@ -263,6 +269,7 @@ pub struct NameValue {
 
 /// A value that fills a placeholder of the connection's request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InputMapping {
     /// The label shown in the Sitecore UI.
@@ -282,6 +289,7 @@ pub struct InputMapping {
 
 /// A value read from the external service's response.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OutputMapping {
     /// The label shown in the Sitecore UI.
@@ -301,6 +309,7 @@ pub struct OutputMapping {
 /// writes `"String"`. A real tenant sends that body, so `String` is accepted
 /// as its own value (`StringCapitalized`) and means the same as `string`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub enum MappingType {
     /// A string.
     #[serde(rename = "string")]

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 /// error status of every operation, because progenitor accepts a single
 /// error body type per operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// The HTTP status code of the response.
@@ -43,6 +44,7 @@ pub struct ErrorBody {
 
 /// One validation problem of a request body or parameter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FieldError {
     /// The JSON pointer or parameter name of the offending value

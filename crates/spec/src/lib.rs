@@ -16,6 +16,8 @@
 
 pub mod auth;
 pub mod connection;
+#[cfg(test)]
+mod cross_check;
 pub mod document;
 pub mod error;
 pub mod examples;

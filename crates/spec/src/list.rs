@@ -24,6 +24,7 @@ pub const DEFAULT_LIMIT: u32 = 10;
 /// tenant that returns the documented unpaged body still conforms; a client
 /// follows `next.href` until it is absent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionList {
     /// The URL of this page.
@@ -55,6 +56,7 @@ pub struct ConnectionList {
 
 /// A link to another page of a collection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Link {
     /// The URL of the page.
     pub href: String,

@@ -13,6 +13,7 @@ use crate::connection::ConnectionInput;
 /// also be a connection that was never saved, so the server-assigned
 /// members are optional (the same rules as create and update).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TestConnectionRequest {
     /// The connection whose request is sent.
@@ -30,6 +31,7 @@ pub struct TestConnectionRequest {
 /// received (refused, timed out, refused by policy), `statusCode` is `null`
 /// and `error` says why, so the result is still a 200 with a clear reason.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TestConnectionResult {
     /// The HTTP status the external service answered with; `null` when it
@@ -50,6 +52,7 @@ pub struct TestConnectionResult {
 
 /// The request a connection test sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TestedRequest {
     /// The headers sent, name → value.
@@ -67,6 +70,7 @@ pub struct TestedRequest {
 
 /// The response a connection test received.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TestedResponse {
     /// The headers received, name → value.
