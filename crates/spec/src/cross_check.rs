@@ -80,6 +80,9 @@ fn every_example_satisfies_both_schemas() {
     }
 }
 
+/// A change to a valid body that makes it invalid.
+type Mutation = fn(&mut Value);
+
 #[test]
 fn both_schemas_reject_what_serde_rejects() {
     let retrieved = ALL
@@ -87,7 +90,7 @@ fn both_schemas_reject_what_serde_rejects() {
         .find(|e| e.file == "retrieve-a-connection.response.json")
         .unwrap()
         .value();
-    let mutations: [(&str, fn(&mut Value)); 6] = [
+    let mutations: [(&str, Mutation); 6] = [
         ("unknown systemType", |v| {
             v["systemType"] = json!("MAINFRAME")
         }),
