@@ -7,6 +7,7 @@ mod binary;
 mod client_operations;
 mod common;
 mod concurrency;
+mod conformance;
 mod docs;
 mod faults;
 mod paging;
