@@ -8,7 +8,7 @@ use reqwest::{StatusCode, Url};
 use crate::{
     Client, ClientInfo, ConnectionsClientBuilder, ResponseValue,
     error::{ConnectionsError, Operation},
-    types,
+    hooks, types,
 };
 
 /// The page size [`ConnectionsClient::all_connections`] asks for (the
@@ -169,7 +169,8 @@ impl ConnectionsClient {
                 .token()
                 .await
                 .map_err(|error| ConnectionsError::Token { operation, error })?;
-            let error = match send().await {
+            let (result, head) = hooks::observing(send()).await;
+            let error = match result {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
@@ -185,7 +186,7 @@ impl ConnectionsClient {
                 renewed = true;
                 continue;
             }
-            return Err(ConnectionsError::from_generated(operation, error).await);
+            return Err(ConnectionsError::from_generated(operation, error, head).await);
         }
     }
 }

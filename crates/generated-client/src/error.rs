@@ -6,7 +6,7 @@ use std::fmt;
 use bytes::Bytes;
 use reqwest::{StatusCode, header::HeaderMap};
 
-use crate::{auth::TokenError, types};
+use crate::{auth::TokenError, hooks::ResponseHead, types};
 
 /// The operations of the Connection API, named by their `operationId`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -184,10 +184,13 @@ impl ConnectionsError {
     }
 
     /// Converts an error of the generated client, reading the body of an
-    /// answer the contract does not list.
+    /// answer the contract does not list. `head` is the status and headers
+    /// of the last answer, which the generated error lacks when an error
+    /// body does not parse.
     pub(crate) async fn from_generated(
         operation: Operation,
         error: progenitor_client::Error<types::ErrorBody>,
+        head: Option<ResponseHead>,
     ) -> Self {
         use progenitor_client::Error;
         match error {
@@ -226,10 +229,22 @@ impl ConnectionsError {
                 reason: error_chain(&error),
                 error,
             },
-            Error::InvalidResponsePayload(body, error) => ConnectionsError::InvalidResponse {
-                operation,
-                body,
-                error,
+            Error::InvalidResponsePayload(body, error) => match head {
+                // An error status whose body is not the documented one.
+                Some(head) if head.status.is_client_error() || head.status.is_server_error() => {
+                    ConnectionsError::Api {
+                        operation,
+                        status: head.status,
+                        body: None,
+                        text: Some(String::from_utf8_lossy(&body).into_owned()),
+                        headers: head.headers,
+                    }
+                }
+                _ => ConnectionsError::InvalidResponse {
+                    operation,
+                    body,
+                    error,
+                },
             },
             Error::InvalidRequest(message) | Error::Custom(message) => {
                 ConnectionsError::InvalidRequest { operation, message }

@@ -7,10 +7,16 @@
 //! made through [`ConnectionsClient`](crate::ConnectionsClient) and through
 //! the generated [`Client`] alike.
 
-use std::sync::Arc;
+use std::{
+    future::Future,
+    sync::{Arc, Mutex},
+};
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::{
+    StatusCode,
+    header::{AUTHORIZATION, HeaderMap, HeaderValue},
+};
 
 use crate::{
     Client,
@@ -79,6 +85,29 @@ impl TokenSource {
     }
 }
 
+/// The status and headers of an answer.
+#[derive(Clone, Debug)]
+pub(crate) struct ResponseHead {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+}
+
+tokio::task_local! {
+    /// Where `exec` notes the head of the last answer of an observed call.
+    static LAST_RESPONSE: Arc<Mutex<Option<ResponseHead>>>;
+}
+
+/// Runs a call of the generated client and returns, beside its result, the
+/// status and headers of the last answer it received. The generated code
+/// drops them when an error body does not parse (an empty or HTML 503 from
+/// a proxy, say); with them, the caller still reports the status.
+pub(crate) async fn observing<F: Future>(call: F) -> (F::Output, Option<ResponseHead>) {
+    let slot = Arc::new(Mutex::new(None));
+    let output = LAST_RESPONSE.scope(slot.clone(), call).await;
+    let head = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    (output, head)
+}
+
 impl ClientHooks<RequestPolicy> for Client {
     /// Attaches the bearer token. A token that cannot be obtained fails the
     /// call with [`Error::Custom`] holding the token error's message
@@ -115,6 +144,16 @@ impl ClientHooks<RequestPolicy> for Client {
             _ => &no_retries,
         };
         let name = operation.map_or(info.operation_id, Operation::as_str);
-        retry::send(self.client(), request, policy, name).await
+        let result = retry::send(self.client(), request, policy, name).await;
+        if let Ok(response) = &result {
+            // Outside `observing`, there is no slot: nothing to note.
+            let _ = LAST_RESPONSE.try_with(|slot| {
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(ResponseHead {
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                });
+            });
+        }
+        result
     }
 }
