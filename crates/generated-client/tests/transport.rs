@@ -43,7 +43,7 @@ async fn serve(script: Script) -> (String, Arc<Mutex<Vec<Seen>>>) {
         while let Ok((socket, _)) = listener.accept().await {
             let log = log.clone();
             let script = script.clone();
-            tokio::spawn(async move { answer(socket, &log, &*script).await });
+            tokio::spawn(async move { answer(socket, &log, &script).await });
         }
     });
     (base, seen)
