@@ -56,8 +56,8 @@ pub enum TokenError {
         url: String,
         /// What went wrong, with its causes.
         reason: String,
-        /// The underlying error.
-        source: Arc<reqwest::Error>,
+        /// The underlying error (its causes are in `reason`).
+        error: Arc<reqwest::Error>,
     },
     /// The token endpoint answered with success but without a usable token.
     #[error("token request to {url}: {status} without a usable access token: {problem}")]
@@ -332,7 +332,7 @@ impl TokenProvider {
         let unreachable = |error: reqwest::Error| TokenError::Unreachable {
             url: url.clone(),
             reason: crate::error::error_chain(&error),
-            source: Arc::new(error),
+            error: Arc::new(error),
         };
         let request = self
             .http
