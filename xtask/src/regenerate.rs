@@ -98,6 +98,14 @@ fn generation_settings() -> progenitor::GenerationSettings {
         .with_interface(progenitor::InterfaceStyle::Positional)
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq")
+        // Every request goes through the hand-written hooks of
+        // `crates/generated-client/src/hooks.rs`: `pre` attaches the bearer
+        // token (a fixed one, or one fetched and cached with client
+        // credentials), `exec` retries idempotent operations. The policy
+        // they read travels in the client as its inner value; `Expected`
+        // makes a missing hook implementation a compile error.
+        .with_inner_type(quote::quote!(crate::hooks::RequestPolicy))
+        .with_hooks(progenitor::HooksMode::Expected)
         // `string` and `String` are both values of MappingType (the docs
         // publish both); typify cannot give them distinct variant names, so
         // the client uses its hand-written copy, which a test in the client

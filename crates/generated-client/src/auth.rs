@@ -1,0 +1,481 @@
+//! Access tokens: OAuth 2.0 client credentials as Sitecore issues them, a
+//! cache that keeps a token until shortly before it expires, and one
+//! refresh at a time however many tasks share the client.
+//!
+//! The token request is `POST <token URL>` with the form fields
+//! `client_id`, `client_secret`, `grant_type=client_credentials` and
+//! `audience`; the answer carries `access_token`, `expires_in`,
+//! `token_type` and `scope`.
+
+use std::{
+    fmt,
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use reqwest::{StatusCode, Url, header::HeaderValue};
+use serde::Deserialize;
+
+use crate::retry::{self, RetryPolicy};
+
+/// Sitecore's token endpoint.
+pub const DEFAULT_TOKEN_URL: &str = "https://auth.sitecorecloud.io/oauth/token";
+/// The audience of the Sitecore Cloud APIs.
+pub const DEFAULT_AUDIENCE: &str = "https://api.sitecorecloud.io";
+
+/// The longest margin before expiry at which a cached token is renewed.
+const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
+
+/// Why no access token could be obtained.
+///
+/// Each variant's message names the token URL and says what to check.
+/// The type is cheap to clone: the tasks that waited for one failed token
+/// request all receive its error.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The token endpoint answered with an error status (for example
+    /// `401 invalid_client` for a wrong client id or secret).
+    #[error("token request to {url}: {}: {}", status_and_code(*.status, .error.as_deref(), .description.as_deref()), rejection_hint(*.status, .error.as_deref()))]
+    Rejected {
+        /// The token URL.
+        url: String,
+        /// The HTTP status of the answer.
+        status: StatusCode,
+        /// The OAuth `error` code, when the body had one.
+        error: Option<String>,
+        /// The OAuth `error_description`, when the body had one.
+        description: Option<String>,
+    },
+    /// The token endpoint could not be reached or did not answer.
+    #[error("token request to {url} failed: {reason}: check the token URL and the network")]
+    Unreachable {
+        /// The token URL.
+        url: String,
+        /// What went wrong, with its causes.
+        reason: String,
+        /// The underlying error (its causes are in `reason`).
+        error: Arc<reqwest::Error>,
+    },
+    /// The token endpoint answered with success but without a usable token.
+    #[error("token request to {url}: {status} without a usable access token: {problem}")]
+    InvalidResponse {
+        /// The token URL.
+        url: String,
+        /// The HTTP status of the answer.
+        status: StatusCode,
+        /// What is wrong with the answer.
+        problem: String,
+    },
+}
+
+fn status_and_code(status: StatusCode, error: Option<&str>, description: Option<&str>) -> String {
+    let mut text = status.as_u16().to_string();
+    match error {
+        Some(code) => {
+            text.push(' ');
+            text.push_str(code);
+        }
+        None => {
+            if let Some(reason) = status.canonical_reason() {
+                text.push(' ');
+                text.push_str(reason);
+            }
+        }
+    }
+    if let Some(description) = description.filter(|d| !d.trim().is_empty()) {
+        text.push_str(&format!(" ({})", description.trim()));
+    }
+    text
+}
+
+fn rejection_hint(status: StatusCode, error: Option<&str>) -> &'static str {
+    match error {
+        Some("invalid_client") => "check the client id and secret",
+        Some("unauthorized_client") => {
+            "this client may not use the client credentials grant: check its settings in Sitecore"
+        }
+        Some("unsupported_grant_type" | "invalid_grant") => {
+            "the endpoint does not accept the client credentials grant: check the token URL"
+        }
+        Some("invalid_request") => {
+            "the endpoint rejected the request: check the token URL and the audience"
+        }
+        Some("access_denied" | "invalid_scope" | "invalid_target") => {
+            "this client may not use this audience: check the audience"
+        }
+        _ if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN => {
+            "check the client id and secret"
+        }
+        _ if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED => {
+            "check the token URL"
+        }
+        _ if status.is_server_error() => "the token endpoint failed: try again later",
+        _ => "check the token URL, the client id and secret, and the audience",
+    }
+}
+
+/// The settings of the client credentials grant.
+#[derive(Clone)]
+pub struct ClientCredentials {
+    client_id: String,
+    client_secret: String,
+    token_url: Url,
+    audience: String,
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("token_url", &self.token_url.as_str())
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+impl ClientCredentials {
+    /// Credentials for Sitecore's token endpoint and audience.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            token_url: Url::parse(DEFAULT_TOKEN_URL).expect("the default token URL is a valid URL"),
+            audience: DEFAULT_AUDIENCE.to_string(),
+        }
+    }
+
+    /// The same credentials for another token endpoint (a sandbox, say).
+    pub fn with_token_url(mut self, token_url: Url) -> Self {
+        self.token_url = token_url;
+        self
+    }
+
+    /// The same credentials for another audience.
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// The client id (the API key).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    /// The audience asked for.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+}
+
+/// An access token ready to send, with the number of the token request
+/// that produced it (so a 401 can retire exactly that token).
+#[derive(Clone, Debug)]
+pub(crate) struct BearerToken {
+    pub(crate) header: HeaderValue,
+    pub(crate) generation: u64,
+}
+
+#[derive(Debug)]
+struct CachedToken {
+    token: BearerToken,
+    /// When to stop using the token; `None` when the endpoint gave no
+    /// `expires_in` (the token is then kept until a 401 retires it).
+    renew_at: Option<Instant>,
+}
+
+impl CachedToken {
+    fn is_fresh(&self, now: Instant) -> bool {
+        self.renew_at.is_none_or(|at| now < at)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Flight {
+    /// How many token requests have been made.
+    generation: u64,
+    /// The error of the latest token request, if it failed.
+    last_failure: Option<TokenError>,
+}
+
+/// Fetches, caches and renews access tokens with client credentials.
+///
+/// Reading a fresh token takes a read lock only. Renewing takes a tokio
+/// mutex, so when many tasks find the token missing or expired, one of them
+/// asks the endpoint and the others wait for its answer: its token, or its
+/// error (they do not ask again, so a wrong secret costs one request).
+pub(crate) struct TokenProvider {
+    http: reqwest::Client,
+    credentials: ClientCredentials,
+    retry: RetryPolicy,
+    cache: RwLock<Option<CachedToken>>,
+    flight: tokio::sync::Mutex<Flight>,
+    /// Token requests finished, successful or not (mirrors the flight's
+    /// generation, readable without waiting for the mutex).
+    finished: AtomicU64,
+}
+
+impl fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenProvider")
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The JSON body of a successful token answer.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    token_type: Option<String>,
+}
+
+/// The JSON body of a failed token answer (RFC 6749, section 5.2).
+#[derive(Deserialize)]
+struct TokenRejection {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+impl TokenProvider {
+    /// A provider that requests tokens with `http`, retrying transient
+    /// failures of the token endpoint under `retry`.
+    pub(crate) fn new(
+        http: reqwest::Client,
+        credentials: ClientCredentials,
+        retry: RetryPolicy,
+    ) -> Self {
+        Self {
+            http,
+            credentials,
+            retry,
+            cache: RwLock::new(None),
+            flight: tokio::sync::Mutex::new(Flight::default()),
+            finished: AtomicU64::new(0),
+        }
+    }
+
+    fn fresh(&self) -> Option<BearerToken> {
+        let cache = self
+            .cache
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache
+            .as_ref()
+            .filter(|cached| cached.is_fresh(Instant::now()))
+            .map(|cached| cached.token.clone())
+    }
+
+    /// A token that has not expired: the cached one, or a new one.
+    pub(crate) async fn token(&self) -> Result<BearerToken, TokenError> {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let finished_before = self.finished.load(Ordering::Acquire);
+        let mut flight = self.flight.lock().await;
+        // Another task may have renewed the token while this one waited.
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        // ...or failed to: its error is this task's answer too.
+        if self.finished.load(Ordering::Acquire) != finished_before
+            && let Some(error) = &flight.last_failure
+        {
+            return Err(error.clone());
+        }
+        flight.generation += 1;
+        let generation = flight.generation;
+        let outcome = self.request_token(generation).await;
+        match &outcome {
+            Ok((token, renew_at)) => {
+                *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(CachedToken {
+                    token: token.clone(),
+                    renew_at: *renew_at,
+                });
+                flight.last_failure = None;
+            }
+            Err(error) => flight.last_failure = Some(error.clone()),
+        }
+        self.finished.fetch_add(1, Ordering::AcqRel);
+        outcome.map(|(token, _)| token)
+    }
+
+    /// Forgets the token of request `generation` (the server refused it);
+    /// a newer token, fetched meanwhile by another task, is kept.
+    pub(crate) fn retire(&self, generation: u64) {
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        if cache
+            .as_ref()
+            .is_some_and(|cached| cached.token.generation == generation)
+        {
+            *cache = None;
+        }
+    }
+
+    async fn request_token(
+        &self,
+        generation: u64,
+    ) -> Result<(BearerToken, Option<Instant>), TokenError> {
+        let url = self.credentials.token_url.as_str().to_string();
+        let unreachable = |error: reqwest::Error| TokenError::Unreachable {
+            url: url.clone(),
+            reason: crate::error::error_chain(&error),
+            error: Arc::new(error),
+        };
+        let request = self
+            .http
+            .post(self.credentials.token_url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&[
+                ("client_id", self.credentials.client_id.as_str()),
+                ("client_secret", self.credentials.client_secret.as_str()),
+                ("grant_type", "client_credentials"),
+                ("audience", self.credentials.audience.as_str()),
+            ])
+            .build()
+            .map_err(unreachable)?;
+        tracing::debug!(token_url = %url, generation, "requesting an access token");
+        let requested_at = Instant::now();
+        let response = retry::send(&self.http, request, &self.retry, "token request")
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(unreachable)?;
+        if !status.is_success() {
+            let rejection = serde_json::from_slice::<TokenRejection>(&body).ok();
+            let (error, description) = rejection
+                .map(|r| (r.error, r.error_description))
+                .unwrap_or_default();
+            tracing::warn!(token_url = %url, %status, error = error.as_deref(), "token request refused");
+            return Err(TokenError::Rejected {
+                url,
+                status,
+                error,
+                description,
+            });
+        }
+        let invalid = |problem: String| TokenError::InvalidResponse {
+            url: url.clone(),
+            status,
+            problem,
+        };
+        let answer: TokenAnswer = serde_json::from_slice(&body)
+            .map_err(|e| invalid(format!("the body is not a token answer ({e})")))?;
+        if let Some(kind) = &answer.token_type
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            return Err(invalid(format!(
+                "token_type is `{kind}`, this client sends bearer tokens only"
+            )));
+        }
+        if answer.access_token.is_empty() {
+            return Err(invalid("access_token is empty".into()));
+        }
+        let mut header = HeaderValue::from_str(&format!("Bearer {}", answer.access_token))
+            .map_err(|_| invalid("access_token holds characters not allowed in a header".into()))?;
+        header.set_sensitive(true);
+        let renew_at = answer
+            .expires_in
+            .map(|seconds| requested_at + lifetime_before_renewal(Duration::from_secs(seconds)));
+        tracing::debug!(token_url = %url, generation, expires_in = answer.expires_in, "access token received");
+        Ok((BearerToken { header, generation }, renew_at))
+    }
+}
+
+/// How long a token that lives `lifetime` is used: until 60 s or a tenth of
+/// its lifetime before it expires, whichever margin is smaller.
+fn lifetime_before_renewal(lifetime: Duration) -> Duration {
+    lifetime - (lifetime / 10).min(MAX_RENEWAL_MARGIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_renewed_shortly_before_they_expire() {
+        assert_eq!(
+            lifetime_before_renewal(Duration::from_secs(86_400)),
+            Duration::from_secs(86_340)
+        );
+        assert_eq!(
+            lifetime_before_renewal(Duration::from_secs(900)),
+            Duration::from_secs(840)
+        );
+        assert_eq!(
+            lifetime_before_renewal(Duration::from_secs(300)),
+            Duration::from_secs(270)
+        );
+        assert_eq!(
+            lifetime_before_renewal(Duration::from_secs(1)),
+            Duration::from_millis(900)
+        );
+        assert_eq!(lifetime_before_renewal(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn rejections_say_what_to_check() {
+        let wrong_secret = TokenError::Rejected {
+            url: DEFAULT_TOKEN_URL.into(),
+            status: StatusCode::UNAUTHORIZED,
+            error: Some("invalid_client".into()),
+            description: None,
+        };
+        assert_eq!(
+            wrong_secret.to_string(),
+            "token request to https://auth.sitecorecloud.io/oauth/token: 401 invalid_client: check the client id and secret"
+        );
+        let no_body = TokenError::Rejected {
+            url: "http://127.0.0.1:9/oauth/token".into(),
+            status: StatusCode::NOT_FOUND,
+            error: None,
+            description: None,
+        };
+        assert_eq!(
+            no_body.to_string(),
+            "token request to http://127.0.0.1:9/oauth/token: 404 Not Found: check the token URL"
+        );
+        let described = TokenError::Rejected {
+            url: "u".into(),
+            status: StatusCode::BAD_REQUEST,
+            error: Some("unsupported_grant_type".into()),
+            description: Some("only client_credentials".into()),
+        };
+        assert!(
+            described
+                .to_string()
+                .contains("400 unsupported_grant_type (only client_credentials): the endpoint"),
+            "{described}"
+        );
+    }
+
+    #[test]
+    fn the_secret_never_appears_in_debug_output() {
+        let credentials = ClientCredentials::new("my-key", "my-secret");
+        let debug = format!("{credentials:?}");
+        assert!(debug.contains("my-key"));
+        assert!(!debug.contains("my-secret"), "{debug}");
+        let provider =
+            TokenProvider::new(reqwest::Client::new(), credentials, RetryPolicy::default());
+        assert!(!format!("{provider:?}").contains("my-secret"));
+    }
+
+    #[test]
+    fn defaults_are_sitecores_endpoint_and_audience() {
+        let credentials = ClientCredentials::new("k", "s");
+        assert_eq!(credentials.token_url().as_str(), DEFAULT_TOKEN_URL);
+        assert_eq!(credentials.audience(), DEFAULT_AUDIENCE);
+    }
+}
