@@ -4,6 +4,8 @@
 //! - [`regenerate`]: emits `openapi/` from the spec crate and regenerates
 //!   the client with progenitor, or checks that nothing committed drifted.
 //! - [`downgrade`]: the OpenAPI 3.1 → 3.0.3 conversion progenitor needs.
+//! - [`reference`]: the offline HTML reference rendered from the document.
 
 pub mod downgrade;
+pub mod reference;
 pub mod regenerate;

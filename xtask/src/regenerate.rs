@@ -16,6 +16,8 @@ pub const DOCUMENT_JSON: &str = "openapi/connections.json";
 pub const DOCUMENT_YAML: &str = "openapi/connections.yaml";
 /// The 3.0.3 form, the generator's input only.
 pub const DOCUMENT_30_JSON: &str = "openapi/connections.openapi-3.0.json";
+/// The offline HTML reference, rendered from the 3.1 document.
+pub const REFERENCE_HTML: &str = "openapi/connections.html";
 /// progenitor's output.
 pub const GENERATED_CLIENT: &str = "crates/generated-client/src/generated.rs";
 
@@ -28,6 +30,9 @@ pub enum RegenerateError {
     /// YAML output failed.
     #[error("the document does not serialize to YAML: {0}")]
     Yaml(#[source] yaml_serde::Error),
+    /// The HTML reference could not be rendered.
+    #[error("cannot render {REFERENCE_HTML}: {0}")]
+    Reference(#[from] crate::reference::ReferenceError),
     /// The 3.1 → 3.0 conversion failed.
     #[error("cannot derive the OpenAPI 3.0 form: {0}")]
     Downgrade(#[from] DowngradeError),
@@ -65,6 +70,7 @@ pub fn render() -> Result<Vec<Artifact>, RegenerateError> {
     let document_30 = downgrade(&document)?;
     let json_30 = pretty_json(&document_30)?;
     let client = generate_client(&document_30)?;
+    let reference = crate::reference::render(&document)?;
     Ok(vec![
         Artifact {
             path: DOCUMENT_JSON,
@@ -77,6 +83,10 @@ pub fn render() -> Result<Vec<Artifact>, RegenerateError> {
         Artifact {
             path: DOCUMENT_30_JSON,
             contents: json_30,
+        },
+        Artifact {
+            path: REFERENCE_HTML,
+            contents: reference,
         },
         Artifact {
             path: GENERATED_CLIENT,
