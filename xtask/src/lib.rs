@@ -7,7 +7,7 @@
 //! - [`downgrade`]: the OpenAPI 3.1 → 3.0.3 conversion progenitor needs.
 //! - [`release`]: versioned releases, released documents, the changelog.
 //! - [`publish`]: the bundle other teams consume.
-//! - [`reference`]: the offline HTML reference rendered from the document.
+//! - [`reference`](mod@reference): the offline HTML reference rendered from the document.
 
 pub mod breaking;
 pub mod downgrade;

@@ -150,6 +150,19 @@ pub fn markdown_to_html(text: &str) -> String {
     html.trim_end().to_string()
 }
 
+/// Renders a one-line CommonMark text (a summary) without the paragraph
+/// around it.
+pub fn inline_markdown_to_html(text: &str) -> String {
+    let html = markdown_to_html(text);
+    match html
+        .strip_prefix("<p>")
+        .and_then(|inner| inner.strip_suffix("</p>"))
+    {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => html,
+    }
+}
+
 /// The whole page.
 #[derive(Debug, Serialize)]
 struct Page {
@@ -238,7 +251,7 @@ struct ContentView {
 #[derive(Debug, Serialize)]
 struct ExampleView {
     name: String,
-    summary: String,
+    summary_html: String,
     description_html: String,
     json: String,
 }
@@ -832,7 +845,11 @@ fn named_examples(examples: Option<&Value>) -> Result<Vec<ExampleView>, Referenc
         .iter()
         .map(|(name, example)| {
             let mut view = example_view(name, example.get("value").unwrap_or(&Value::Null))?;
-            view.summary = text(example, "summary");
+            view.summary_html = example
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(inline_markdown_to_html)
+                .unwrap_or_default();
             view.description_html = markdown(example);
             Ok(view)
         })
@@ -842,7 +859,7 @@ fn named_examples(examples: Option<&Value>) -> Result<Vec<ExampleView>, Referenc
 fn example_view(name: &str, value: &Value) -> Result<ExampleView, ReferenceError> {
     Ok(ExampleView {
         name: name.to_string(),
-        summary: String::new(),
+        summary_html: String::new(),
         description_html: String::new(),
         json: serde_json::to_string_pretty(value)?,
     })
@@ -1097,6 +1114,14 @@ mod tests {
     fn a_document_without_info_is_refused() {
         let err = render(&json!({"openapi": "3.1.0", "paths": {}})).unwrap_err();
         assert!(matches!(err, ReferenceError::Missing(_)), "{err}");
+    }
+
+    #[test]
+    fn summaries_render_code_spans_inline() {
+        assert_eq!(
+            inline_markdown_to_html("One page holding an `OAUTH` <x>"),
+            "One page holding an <code>OAUTH</code> &lt;x&gt;"
+        );
     }
 
     #[test]

@@ -6,16 +6,53 @@
 //! by hand. The hand-written modules beside it add conveniences only:
 //! [`Client::with_bearer_token`] and the [`Region`] base URLs.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use connections_client::{Client, Region};
+//! # Example
 //!
+//! Build a client from a base URL and an access token, list connections,
+//! create one, and handle the errors a caller can act on:
+//!
+//! ```no_run
+//! use connections_client::{Client, Error, Region, types};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! // Every request carries `Authorization: Bearer <token>`. Any base URL
+//! // works, e.g. the local sandbox's `http://127.0.0.1:8080`.
 //! let client = Client::with_bearer_token(Region::Eu.base_url(), "<access token>")?;
+//!
+//! // The first page of connections (`offset` and `limit` left to the server).
 //! let page = client.retrieve_connections(None, None).await?;
 //! for connection in &page.items {
-//!     println!("{} {}", connection.ref_, connection.name);
+//!     println!("{} {} ({})", connection.ref_, connection.name, connection.system_type);
 //! }
-//! # Ok(()) }
+//!
+//! // Create one. The body is a `types::ConnectionInput`; here it is read
+//! // from the JSON the API documents.
+//! let input: types::ConnectionInput = serde_json::from_value(serde_json::json!({
+//!     "name": "Weather lookup",
+//!     "auth": {"authType": "NONE"},
+//!     "request": {"requestType": "GET", "connectionUrl": "https://weather.example.com/today"},
+//!     "systemType": "DATA_SYSTEM"
+//! }))?;
+//! match client.create_connection(&input).await {
+//!     Ok(created) => println!("created {} at {}", created.ref_, created.href),
+//!     // A documented error status (400, 401, 413, ...): the body is an `ErrorBody`.
+//!     Err(Error::ErrorResponse(response)) => {
+//!         let status = response.status();
+//!         let body = response.into_inner();
+//!         eprintln!("refused ({status}): {}", body.message.unwrap_or_default());
+//!         for field in body.errors.unwrap_or_default() {
+//!             eprintln!("  {}: {}", field.field, field.message);
+//!         }
+//!     }
+//!     // A body this client cannot read, such as an enum value a newer
+//!     // server added: the raw bytes are kept.
+//!     Err(Error::InvalidResponsePayload(raw, cause)) => {
+//!         eprintln!("unreadable response ({cause}): {}", String::from_utf8_lossy(&raw));
+//!     }
+//!     Err(other) => return Err(other.into()),
+//! }
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # Values a newer server adds

@@ -1338,3 +1338,21 @@ fn the_human_report_lists_breaking_findings_first_with_both_pointers() {
     );
     assert_eq!(human_report(&[]), "no differences\n");
 }
+
+#[test]
+fn the_readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .join("README.md"),
+    )
+    .unwrap();
+    for rule in RULES {
+        assert!(
+            readme.contains(&format!("| `{}` | ", rule.id)),
+            "README.md does not list {}",
+            rule.id
+        );
+    }
+}
