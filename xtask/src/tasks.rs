@@ -66,7 +66,8 @@ pub fn breaking(
 ) -> anyhow::Result<ExitCode> {
     let base_path = match base {
         Some(path) => path.to_path_buf(),
-        None => match release::latest_release(root)? {
+        // The released documents are checked before one is trusted as base.
+        None => match release::verify_releases(root)?.pop() {
             Some(latest) => root.join(latest.path),
             None => {
                 println!(
