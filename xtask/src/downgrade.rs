@@ -9,10 +9,12 @@
 //! | `openapi: 3.1.x` | `openapi: 3.0.3` |
 //! | `jsonSchemaDialect`, `webhooks`, `info.license.identifier` | removed |
 //! | `type: [T, "null"]` | `type: T, nullable: true` |
-//! | `oneOf`/`anyOf: [X, {type: null}]` | `allOf: [X], nullable: true` |
+//! | `oneOf`/`anyOf: [X, {type: null}]` | `allOf: [X], nullable: true` (+ `type` of `X` when `X` is a component with one) |
 //! | schema `examples: [a, ...]` | `example: a` |
 //! | `const: v` | `enum: [v]` |
 //! | `exclusiveMinimum: n` / `exclusiveMaximum: n` | `minimum`/`maximum: n` + `true` |
+//! | `$ref` with sibling keywords (`description`) | `allOf: [{$ref}]` + the siblings |
+//! | `propertyNames` | removed (3.0 has no such keyword; keys are strings anyway) |
 //!
 //! Example values, defaults and enum values are data, not schemas, and are
 //! never rewritten. Media-type `examples` maps (named examples) exist in
@@ -71,7 +73,52 @@ pub fn downgrade(doc: &Value) -> Result<Value, DowngradeError> {
         }
     }
     walk_for_schemas(root.get_mut("paths").unwrap_or(&mut Value::Null), "/paths")?;
+    type_nullable_references(&mut out);
     Ok(out)
+}
+
+/// In 3.0.3, `nullable` only has an effect beside `type`: each
+/// `allOf: [{$ref: X}], nullable: true` without a `type` gets the `type` of
+/// the component `X` (when it has a single one).
+fn type_nullable_references(doc: &mut Value) {
+    let types: Map<String, Value> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| {
+            schemas
+                .iter()
+                .filter_map(|(name, schema)| {
+                    let t = schema.get("type").filter(|t| t.is_string())?;
+                    Some((format!("#/components/schemas/{}", escape(name)), t.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    fn visit(value: &mut Value, types: &Map<String, Value>) {
+        match value {
+            Value::Object(map) => {
+                let target = match (map.get("nullable"), map.get("type"), map.get("allOf")) {
+                    (Some(Value::Bool(true)), None, Some(Value::Array(members)))
+                        if members.len() == 1 =>
+                    {
+                        members[0].get("$ref").and_then(Value::as_str)
+                    }
+                    _ => None,
+                };
+                if let Some(t) = target.and_then(|r| types.get(r)).cloned() {
+                    map.insert("type".into(), t);
+                }
+                for (key, child) in map.iter_mut() {
+                    if key != "example" && key != "examples" && key != "default" && key != "enum" {
+                        visit(child, types);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| visit(i, types)),
+            _ => {}
+        }
+    }
+    visit(doc, &types);
 }
 
 /// Finds the `schema` members under paths (parameters, bodies, responses).
@@ -102,6 +149,8 @@ fn rewrite_schema(schema: &mut Value, pointer: &str) -> Result<(), DowngradeErro
         return Ok(());
     };
     rewrite_type_union(map, pointer)?;
+    map.remove("propertyNames");
+    wrap_ref_with_siblings(map);
     rewrite_null_alternative(map, "oneOf");
     rewrite_null_alternative(map, "anyOf");
     if let Some(Value::Array(examples)) = map.remove("examples")
@@ -138,14 +187,9 @@ fn rewrite_schema(schema: &mut Value, pointer: &str) -> Result<(), DowngradeErro
                     }
                 }
             }
-            "items"
-            | "additionalProperties"
-            | "not"
-            | "contains"
-            | "propertyNames"
-            | "if"
-            | "then"
-            | "else" => rewrite_schema(child, &here)?,
+            "items" | "additionalProperties" | "not" | "contains" | "if" | "then" | "else" => {
+                rewrite_schema(child, &here)?
+            }
             _ => {}
         }
     }
@@ -195,12 +239,34 @@ fn rewrite_null_alternative(map: &mut Map<String, Value>, keyword: &str) {
         .cloned()
         .collect();
     map.remove(keyword);
-    if rest.len() == 1 {
+    if let [Value::Object(only)] = rest.as_slice()
+        && only.contains_key("$ref")
+        && only.len() > 1
+    {
+        // The siblings of the `$ref` (its description) move up beside it.
+        let mut only = only.clone();
+        let reference = only.remove("$ref").unwrap_or_default();
+        map.remove(keyword);
+        map.insert("allOf".into(), json!([{ "$ref": reference }]));
+        for (key, value) in only {
+            map.entry(key).or_insert(value);
+        }
+    } else if rest.len() == 1 {
         map.insert("allOf".into(), Value::Array(rest));
     } else {
         map.insert(keyword.into(), Value::Array(rest));
     }
     map.insert("nullable".into(), Value::Bool(true));
+}
+
+/// In 3.0 a `$ref` replaces its object, so siblings such as `description`
+/// would be ignored: `{$ref, description}` → `{allOf: [{$ref}], description}`.
+fn wrap_ref_with_siblings(map: &mut Map<String, Value>) {
+    if map.len() > 1
+        && let Some(reference) = map.remove("$ref")
+    {
+        map.insert("allOf".into(), json!([{ "$ref": reference }]));
+    }
 }
 
 /// Escapes a key for a JSON pointer (RFC 6901).
@@ -269,6 +335,64 @@ mod tests {
         assert_eq!(
             converted(json!({"oneOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]})),
             json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true})
+        );
+    }
+
+    #[test]
+    fn nullable_references_get_the_type_of_their_component() {
+        let doc = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {},
+            "components": {"schemas": {
+                "Link": {"type": "object", "properties": {"href": {"type": "string"}}},
+                "Kind": {"type": "string", "enum": ["A"]},
+                "S": {"type": "object", "properties": {
+                    "link": {"oneOf": [{"$ref": "#/components/schemas/Link"}, {"type": "null"}]},
+                    "kind": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/Kind"}]}
+                }}
+            }}
+        });
+        let out = downgrade(&doc).unwrap();
+        let properties = &out["components"]["schemas"]["S"]["properties"];
+        assert_eq!(
+            properties["link"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Link"}], "nullable": true, "type": "object"})
+        );
+        assert_eq!(
+            properties["kind"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Kind"}], "nullable": true, "type": "string"})
+        );
+    }
+
+    #[test]
+    fn siblings_of_a_ref_move_beside_an_all_of() {
+        let out = converted(json!({"type": "object", "properties": {
+            "auth": {"$ref": "#/components/schemas/Auth", "description": "How."},
+            "next": {"oneOf": [{"$ref": "#/components/schemas/Link", "description": "Next."}, {"type": "null"}]},
+            "plain": {"$ref": "#/components/schemas/Link"}
+        }}));
+        assert_eq!(
+            out["properties"]["auth"],
+            json!({"description": "How.", "allOf": [{"$ref": "#/components/schemas/Auth"}]})
+        );
+        assert_eq!(
+            out["properties"]["next"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Link"}], "description": "Next.", "nullable": true})
+        );
+        assert_eq!(
+            out["properties"]["plain"],
+            json!({"$ref": "#/components/schemas/Link"})
+        );
+    }
+
+    #[test]
+    fn property_names_are_dropped() {
+        assert_eq!(
+            converted(
+                json!({"type": "object", "additionalProperties": {"type": "string"}, "propertyNames": {"type": "string"}})
+            ),
+            json!({"type": "object", "additionalProperties": {"type": "string"}})
         );
     }
 

@@ -5,6 +5,8 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 use xtask::regenerate;
 
+mod tasks;
+
 /// Exit code when committed files differ from what would be generated.
 const NEEDS_UPDATE_EXIT_CODE: u8 = 1;
 /// Exit code when a task could not run.
@@ -29,6 +31,44 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Compare the document with the latest release (or --base) and exit 1
+    /// on a breaking change unless the major version was bumped.
+    Breaking(BreakingArgs),
+    /// Release a version: gate, stamp, regenerate, keep the document under
+    /// openapi/released/, add a CHANGELOG.md entry.
+    Release(ReleaseArgs),
+    /// Build the bundle other teams consume (documents, HTML reference,
+    /// changelog, released documents, SHA256SUMS).
+    Publish(PublishArgs),
+}
+
+#[derive(clap::Args)]
+struct BreakingArgs {
+    /// The document to compare against (default: the latest under openapi/released/).
+    #[arg(long)]
+    base: Option<PathBuf>,
+    /// The document to check (default: openapi/connections.json).
+    #[arg(long)]
+    revision: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = tasks::ReportFormat::Human)]
+    format: tasks::ReportFormat,
+}
+
+#[derive(clap::Args)]
+struct ReleaseArgs {
+    /// The new version, MAJOR.MINOR.PATCH.
+    version: String,
+    /// The date of the changelog entry (default: today, UTC).
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct PublishArgs {
+    /// Where to build the bundle (default: target/publish/ in the workspace).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 fn workspace_root() -> PathBuf {
@@ -73,5 +113,13 @@ fn run(task: Task) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Task::Breaking(args) => tasks::breaking(
+            &root,
+            args.base.as_deref(),
+            args.revision.as_deref(),
+            args.format,
+        ),
+        Task::Release(args) => tasks::release(&root, &args.version, args.date),
+        Task::Publish(args) => tasks::publish(&root, args.out),
     }
 }

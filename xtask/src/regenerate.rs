@@ -16,6 +16,8 @@ pub const DOCUMENT_JSON: &str = "openapi/connections.json";
 pub const DOCUMENT_YAML: &str = "openapi/connections.yaml";
 /// The 3.0.3 form, the generator's input only.
 pub const DOCUMENT_30_JSON: &str = "openapi/connections.openapi-3.0.json";
+/// The offline HTML reference, rendered from the 3.1 document.
+pub const REFERENCE_HTML: &str = "openapi/connections.html";
 /// progenitor's output.
 pub const GENERATED_CLIENT: &str = "crates/generated-client/src/generated.rs";
 
@@ -28,6 +30,9 @@ pub enum RegenerateError {
     /// YAML output failed.
     #[error("the document does not serialize to YAML: {0}")]
     Yaml(#[source] yaml_serde::Error),
+    /// The HTML reference could not be rendered.
+    #[error("cannot render {REFERENCE_HTML}: {0}")]
+    Reference(#[from] crate::reference::ReferenceError),
     /// The 3.1 → 3.0 conversion failed.
     #[error("cannot derive the OpenAPI 3.0 form: {0}")]
     Downgrade(#[from] DowngradeError),
@@ -58,13 +63,32 @@ pub struct Artifact {
 
 /// Produces every generated file, in memory, from the spec crate.
 pub fn render() -> Result<Vec<Artifact>, RegenerateError> {
-    let document =
-        serde_json::to_value(connections_spec::openapi()).map_err(RegenerateError::Serialize)?;
+    render_document(spec_document()?)
+}
+
+/// Like [`render`], with `info.version` set to `version`: exactly what
+/// [`render`] produces once `CONTRACT_VERSION` is `version` (the constant
+/// flows nowhere else), so a release can regenerate before the spec crate
+/// is rebuilt.
+pub fn render_with_version(version: &str) -> Result<Vec<Artifact>, RegenerateError> {
+    let mut document = spec_document()?;
+    if let Some(info) = document.get_mut("info").and_then(Value::as_object_mut) {
+        info.insert("version".into(), Value::String(version.to_string()));
+    }
+    render_document(document)
+}
+
+fn spec_document() -> Result<Value, RegenerateError> {
+    serde_json::to_value(connections_spec::openapi()).map_err(RegenerateError::Serialize)
+}
+
+fn render_document(document: Value) -> Result<Vec<Artifact>, RegenerateError> {
     let json = pretty_json(&document)?;
     let yaml = yaml_serde::to_string(&document).map_err(RegenerateError::Yaml)?;
     let document_30 = downgrade(&document)?;
     let json_30 = pretty_json(&document_30)?;
     let client = generate_client(&document_30)?;
+    let reference = crate::reference::render(&document)?;
     Ok(vec![
         Artifact {
             path: DOCUMENT_JSON,
@@ -77,6 +101,10 @@ pub fn render() -> Result<Vec<Artifact>, RegenerateError> {
         Artifact {
             path: DOCUMENT_30_JSON,
             contents: json_30,
+        },
+        Artifact {
+            path: REFERENCE_HTML,
+            contents: reference,
         },
         Artifact {
             path: GENERATED_CLIENT,
@@ -263,6 +291,19 @@ mod tests {
         let first = render().unwrap();
         let second = render().unwrap();
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn rendering_with_the_current_version_is_rendering() {
+        assert_eq!(
+            render_with_version(connections_spec::CONTRACT_VERSION).unwrap(),
+            render().unwrap()
+        );
+        let bumped = render_with_version("7.8.9").unwrap();
+        let document: Value = serde_json::from_str(&bumped[0].contents).unwrap();
+        assert_eq!(document["info"]["version"], "7.8.9");
+        let client = &bumped.iter().find(|a| a.path == GENERATED_CLIENT).unwrap();
+        assert!(client.contents.contains("\"7.8.9\""));
     }
 
     #[test]

@@ -91,6 +91,7 @@ pub mod types {
     pub struct Connection {
         ///Whether the connection is archived.
         pub archived: bool,
+        ///How the connection authenticates.
         pub auth: Auth,
         ///The key of the tenant (client) that owns the connection.
         #[serde(rename = "clientKey")]
@@ -146,6 +147,7 @@ pub mod types {
         ///The connection's reference (a UUID in every documented example).
         #[serde(rename = "ref")]
         pub ref_: ::std::string::String,
+        ///The HTTP request the connection sends.
         pub request: OutboundRequest,
         /// The revision, starting at 1 and incremented by every update.
         /// Absent from the documented create and update responses.
@@ -159,6 +161,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub socket_timeout: ::std::option::Option<u64>,
+        ///The kind of system the connection talks to.
         #[serde(rename = "systemType")]
         pub system_type: SystemType,
         ///Query parameters appended to `connectionUrl`.
@@ -184,6 +187,7 @@ pub mod types {
         ///Ignored: the docs show no way to archive through this API.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
+        ///How the connection authenticates.
         pub auth: Auth,
         ///Ignored: assigned by the server.
         #[serde(
@@ -247,6 +251,7 @@ pub mod types {
         ///Ignored: assigned by the server (the path names the connection).
         #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
         pub ref_: ::std::option::Option<::std::string::String>,
+        ///The HTTP request the connection sends.
         pub request: OutboundRequest,
         ///Ignored: assigned by the server (every update adds one).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -257,6 +262,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub socket_timeout: ::std::option::Option<u64>,
+        ///The kind of system the connection talks to.
         #[serde(rename = "systemType")]
         pub system_type: SystemType,
         ///Query parameters appended to `connectionUrl`.
@@ -279,22 +285,26 @@ pub mod types {
     /// follows `next.href` until it is absent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectionList {
+        ///The first page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first: ::std::option::Option<Link>,
         ///The URL of this page.
         pub href: ::std::string::String,
         ///The connections of this page.
         pub items: ::std::vec::Vec<Connection>,
+        ///The last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last: ::std::option::Option<Link>,
         ///The page size that was applied.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<u64>,
+        ///The page after this one; absent on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<Link>,
         ///The offset of the first item of this page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offset: ::std::option::Option<u64>,
+        ///The page before this one; absent on the first page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub previous: ::std::option::Option<Link>,
         ///The total number of connections.
@@ -364,6 +374,7 @@ pub mod types {
         pub label: ::std::string::String,
         ///The mapping expression; empty when unmapped.
         pub mapping: ::std::string::String,
+        ///The type of the value.
         #[serde(rename = "type")]
         pub type_: crate::mapping_type::MappingType,
     }
@@ -401,6 +412,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub request_body: ::std::option::Option<::std::string::String>,
+        ///The HTTP method.
         #[serde(rename = "requestType")]
         pub request_type: RequestType,
     }
@@ -412,6 +424,7 @@ pub mod types {
         ///Where in the response the value is read (for example `$.temp`).
         #[serde(rename = "outputReference")]
         pub output_reference: ::std::string::String,
+        ///The type of the value.
         #[serde(rename = "type")]
         pub type_: crate::mapping_type::MappingType,
     }
@@ -544,6 +557,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct TestConnectionRequest {
+        ///The connection whose request is sent.
         pub connection: ConnectionInput,
     }
     /// What happened when the connection's request was sent.
@@ -564,7 +578,9 @@ pub mod types {
         ///How long the exchange took, in milliseconds.
         #[serde(rename = "executionTimeInMilliseconds")]
         pub execution_time_in_milliseconds: u64,
+        ///The request that was sent.
         pub request: TestedRequest,
+        ///The response that came back, when one did.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub response: ::std::option::Option<TestedResponse>,
         /// The HTTP status the external service answered with; `null` when it

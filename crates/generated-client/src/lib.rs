@@ -17,19 +17,52 @@
 //!   (bearer token, retries); [`Client::with_bearer_token`] builds one from
 //!   a fixed access token.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use connections_client::{ConnectionsClient, Region};
+//! # Example
 //!
+//! Build a client from a base URL and an access token, list connections,
+//! create one, and handle the errors a caller can act on:
+//!
+//! ```no_run
+//! use connections_client::{ConnectionsClient, ConnectionsError, types};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! // Any base URL works, e.g. the local sandbox's `http://127.0.0.1:8080`;
+//! // `.region(Region::Eu)` picks a Sitecore region, and
+//! // `.client_credentials(api_key, api_secret)` fetches tokens itself.
 //! let client = ConnectionsClient::builder()
-//!     .region(Region::Eu)
-//!     .client_credentials("<API key>", "<API secret>")
+//!     .base_url("https://api-engage-eu.sitecorecloud.io")
+//!     .access_token("<access token>")
 //!     .build()?;
+//!
+//! // The first page of connections (`limit` and `offset` left to the server).
 //! let page = client.retrieve_connections(None, None).await?;
 //! for connection in &page.items {
-//!     println!("{} {}", connection.ref_, connection.name);
+//!     println!("{} {} ({})", connection.ref_, connection.name, connection.system_type);
 //! }
-//! # Ok(()) }
+//!
+//! // Create one. The body is a `types::ConnectionInput`; here it is read
+//! // from the JSON the API documents.
+//! let input: types::ConnectionInput = serde_json::from_value(serde_json::json!({
+//!     "name": "Weather lookup",
+//!     "auth": {"authType": "NONE"},
+//!     "request": {"requestType": "GET", "connectionUrl": "https://weather.example.com/today"},
+//!     "systemType": "DATA_SYSTEM"
+//! }))?;
+//! match client.create_connection(&input).await {
+//!     Ok(created) => println!("created {} at {}", created.ref_, created.href),
+//!     // A documented error status (400, 401, 413, ...) with its `ErrorBody`.
+//!     Err(ConnectionsError::Api { status, body: Some(body), .. }) => {
+//!         eprintln!("refused ({status}): {}", body.message.unwrap_or_default());
+//!         for field in body.errors.unwrap_or_default() {
+//!             eprintln!("  {}: {}", field.field, field.message);
+//!         }
+//!     }
+//!     // Anything else (unreachable, a body a newer server changed, ...):
+//!     // the message is one line a person can act on.
+//!     Err(other) => return Err(other.into()),
+//! }
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Retries and token requests are logged with `tracing` (retries at `WARN`
