@@ -16,8 +16,11 @@
 //!   [`exit`] names the exit codes.
 #![deny(missing_docs)]
 
+pub mod cli;
 pub mod contract;
 pub mod examples;
+pub mod exit;
+pub mod live;
 pub mod payload;
 pub mod report;
 

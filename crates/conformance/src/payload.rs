@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::contract::{ConformanceError, Contract, Violation, is_json_media_type};
+use crate::contract::{CompiledSchema, ConformanceError, Contract, Violation, is_json_media_type};
 
 /// Which body of an operation a payload is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,13 +96,13 @@ pub struct PayloadVerdict {
     pub violations: Vec<Violation>,
 }
 
-/// Validates `payload` against an operation's request or response body.
-pub fn validate_payload(
-    contract: &Contract,
+/// The schema a payload of an operation is checked against, and a
+/// phrase naming it ("the 201 response of createConnection").
+pub fn payload_schema<'c>(
+    contract: &'c Contract,
     operation_id: &str,
     direction: Direction,
-    payload: &Value,
-) -> Result<PayloadVerdict, PayloadError> {
+) -> Result<(String, &'c CompiledSchema), PayloadError> {
     let operation = contract.operation(operation_id)?;
     let (target, content) = match direction {
         Direction::Request => {
@@ -154,6 +154,17 @@ pub fn validate_payload(
             operation: operation.id.clone(),
             what: target.clone(),
         })?;
+    Ok((target, schema))
+}
+
+/// Validates `payload` against an operation's request or response body.
+pub fn validate_payload(
+    contract: &Contract,
+    operation_id: &str,
+    direction: Direction,
+    payload: &Value,
+) -> Result<PayloadVerdict, PayloadError> {
+    let (target, schema) = payload_schema(contract, operation_id, direction)?;
     Ok(PayloadVerdict {
         target,
         schema_pointer: schema.pointer.clone(),

@@ -298,6 +298,21 @@ impl Report {
         self.checks.push(check);
     }
 
+    /// Adds a failure to the last check (a finding that shows only after
+    /// the check was recorded); returns it.
+    pub fn fail_last(&mut self, failure: Failure) -> Option<&Check> {
+        let check = self.checks.last_mut()?;
+        match check.outcome {
+            Outcome::Passed => self.summary.passed -= 1,
+            Outcome::Skipped => self.summary.skipped -= 1,
+            Outcome::Failed => self.summary.failed -= 1,
+        }
+        self.summary.failed += 1;
+        check.outcome = Outcome::Failed;
+        check.failures.push(failure);
+        Some(check)
+    }
+
     /// Whether every check passed or was skipped.
     pub fn passed(&self) -> bool {
         self.summary.failed == 0
@@ -353,11 +368,14 @@ impl Report {
             failed,
             skipped,
         } = self.summary;
+        let took = if self.duration_ms < 1000.0 {
+            format!("{:.0} ms", self.duration_ms)
+        } else {
+            format!("{:.2} s", self.duration_ms / 1000.0)
+        };
         format!(
-            "{} {total} checks against {}: {passed} passed, {failed} failed, {skipped} skipped in {:.2} s",
-            self.suite,
-            self.target,
-            self.duration_ms / 1000.0
+            "{} {total} checks against {}: {passed} passed, {failed} failed, {skipped} skipped in {took}",
+            self.suite, self.target
         )
     }
 
