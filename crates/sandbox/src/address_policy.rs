@@ -1,0 +1,142 @@
+//! Which addresses a connection test may send its request to.
+//!
+//! By default only public unicast addresses are allowed: a connection test
+//! is a request the sandbox sends on a caller's behalf, so it must not be a
+//! way to reach the sandbox's own host, the local network or a cloud
+//! metadata service. The check runs on the addresses a name resolves to,
+//! and the request is then pinned to exactly those addresses.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Why an address is refused, or `None` when it is a public unicast address.
+pub fn refusal_reason(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => v4_reason(v4),
+        IpAddr::V6(v6) => v6_reason(v6),
+    }
+}
+
+fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = ip.octets();
+    if ip.is_unspecified() || a == 0 {
+        Some("unspecified (\"this network\")")
+    } else if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_private() {
+        Some("private")
+    } else if ip == Ipv4Addr::new(169, 254, 169, 254) || ip == Ipv4Addr::new(100, 100, 100, 200) {
+        Some("cloud metadata service")
+    } else if ip.is_link_local() {
+        Some("link-local")
+    } else if a == 100 && (64..=127).contains(&b) {
+        Some("carrier-grade NAT (shared address space)")
+    } else if ip.is_multicast() {
+        Some("multicast")
+    } else if ip.is_broadcast() || a >= 240 {
+        Some("reserved")
+    } else if (a == 192 && b == 0 && c == 0) || (a == 198 && (b == 18 || b == 19)) {
+        Some("reserved for protocols or benchmarking")
+    } else if ip.is_documentation() {
+        Some("documentation")
+    } else {
+        None
+    }
+}
+
+fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
+    let segments = ip.segments();
+    if ip.is_unspecified() {
+        return Some("unspecified");
+    }
+    if ip.is_loopback() {
+        return Some("loopback");
+    }
+    // IPv4 embedded in IPv6: v4-mapped (::ffff:a.b.c.d), the deprecated
+    // v4-compatible form (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4
+    // (2002:AABB:CCDD::/48) all reach an IPv4 host: judge that host.
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return v4_reason(v4);
+    }
+    if segments[..6] == [0, 0, 0, 0, 0, 0] {
+        return v4_reason(Ipv4Addr::from_bits(ip.to_bits() as u32));
+    }
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return v4_reason(Ipv4Addr::from_bits(ip.to_bits() as u32));
+    }
+    if segments[0] == 0x2002 {
+        let embedded = ((segments[1] as u32) << 16) | segments[2] as u32;
+        return v4_reason(Ipv4Addr::from_bits(embedded));
+    }
+    if ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+        return Some("cloud metadata service");
+    }
+    match segments[0] {
+        s if s & 0xfe00 == 0xfc00 => Some("unique local (private)"),
+        s if s & 0xffc0 == 0xfe80 => Some("link-local"),
+        s if s & 0xffc0 == 0xfec0 => Some("site-local (deprecated, private)"),
+        s if s & 0xff00 == 0xff00 => Some("multicast"),
+        0x2001 if segments[1] == 0x0db8 => Some("documentation"),
+        0x0100 if segments[1..4] == [0, 0, 0] => Some("discard-only"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(text: &str) -> Option<&'static str> {
+        refusal_reason(text.parse().unwrap())
+    }
+
+    #[test]
+    fn internal_addresses_are_refused() {
+        for (address, expected) in [
+            ("127.0.0.1", "loopback"),
+            ("127.8.9.10", "loopback"),
+            ("0.0.0.0", "unspecified (\"this network\")"),
+            ("10.1.2.3", "private"),
+            ("172.16.0.1", "private"),
+            ("172.31.255.255", "private"),
+            ("192.168.1.1", "private"),
+            ("169.254.169.254", "cloud metadata service"),
+            ("169.254.1.1", "link-local"),
+            ("100.64.0.1", "carrier-grade NAT (shared address space)"),
+            ("100.100.100.200", "cloud metadata service"),
+            ("224.0.0.1", "multicast"),
+            ("255.255.255.255", "reserved"),
+            ("192.0.2.5", "documentation"),
+            ("::1", "loopback"),
+            ("::", "unspecified"),
+            ("::ffff:127.0.0.1", "loopback"),
+            ("::ffff:10.0.0.1", "private"),
+            ("::ffff:169.254.169.254", "cloud metadata service"),
+            ("::127.0.0.1", "loopback"),
+            ("64:ff9b::a9fe:a9fe", "cloud metadata service"),
+            ("2002:c0a8:0101::1", "private"),
+            ("fc00::1", "unique local (private)"),
+            ("fd00:ec2::254", "cloud metadata service"),
+            ("fe80::1", "link-local"),
+            ("ff02::1", "multicast"),
+            ("2001:db8::1", "documentation"),
+        ] {
+            assert_eq!(reason(address), Some(expected), "{address}");
+        }
+    }
+
+    #[test]
+    fn public_addresses_are_allowed() {
+        for address in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "93.184.216.34",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+            "2002:0808:0808::1",
+        ] {
+            assert_eq!(reason(address), None, "{address}");
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The Connection API routes: create, list, retrieve, update, test.
+
+use axum::{
+    Extension, Json,
+    body::Body,
+    extract::{Path, RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{SubsecRound, Utc};
+use connections_spec::{
+    Auth, Connection, ConnectionInput, ConnectionList, TestConnectionRequest, TestConnectionResult,
+};
+
+use crate::{
+    app::AppState,
+    auth::Caller,
+    body::read_json,
+    error::ApiError,
+    outbound,
+    paging::{self, PageRequest},
+};
+
+/// `connectionTimeout` and `socketTimeout` of a connection that sets none.
+pub const DEFAULT_TIMEOUT_MS: u32 = 1000;
+/// `icon` of a connection that sets none, as in the docs' examples.
+pub const DEFAULT_ICON: &str = "assets/images/icons/connections/plug.svg";
+
+/// What the server assigns to a connection it stores.
+struct Assigned {
+    reference: String,
+    client_key: String,
+    modified_by_ref: String,
+    revision: u32,
+    archived: bool,
+}
+
+/// A connection from its input: the writable fields from the body (with
+/// the defaults the docs' examples show), the rest assigned; the read-only
+/// members of the body are ignored. `href` is set when presented.
+fn materialize(input: ConnectionInput, assigned: Assigned) -> Connection {
+    Connection {
+        client_key: assigned.client_key,
+        href: String::new(),
+        reference: assigned.reference,
+        name: input.name,
+        description: input.description,
+        modified_by_ref: assigned.modified_by_ref,
+        modified_at: Utc::now().trunc_subsecs(3),
+        revision: Some(assigned.revision),
+        archived: assigned.archived,
+        auth: input.auth,
+        request: input.request,
+        example_value: Some(input.example_value.unwrap_or_default()),
+        input_mappings: Some(input.input_mappings.unwrap_or_default()),
+        output_mappings: Some(input.output_mappings.unwrap_or_default()),
+        custom_headers: Some(input.custom_headers.unwrap_or_default()),
+        url_parameters: Some(input.url_parameters.unwrap_or_default()),
+        system_type: input.system_type,
+        connection_timeout: input.connection_timeout.unwrap_or(DEFAULT_TIMEOUT_MS),
+        socket_timeout: Some(input.socket_timeout.unwrap_or(DEFAULT_TIMEOUT_MS)),
+        icon: Some(input.icon.unwrap_or_else(|| DEFAULT_ICON.to_string())),
+    }
+}
+
+/// The OAuth client secret of an auth setting, if any.
+fn client_secret(auth: &Auth) -> Option<(&str, &str)> {
+    match auth {
+        Auth::OAuth {
+            client_id,
+            client_secret: Some(secret),
+            ..
+        } => Some((client_id, secret)),
+        _ => None,
+    }
+}
+
+/// The connection as the API shows it: with its `href`, without secrets.
+fn present(state: &AppState, mut connection: Connection) -> Connection {
+    connection.href = state.connection_url(&connection.reference);
+    if let Auth::OAuth { client_secret, .. } = &mut connection.auth {
+        *client_secret = None;
+    }
+    connection
+}
+
+fn created(state: &AppState, connection: Connection) -> Response {
+    let connection = present(state, connection);
+    let location = HeaderValue::from_str(&connection.href).ok();
+    let mut response = (StatusCode::CREATED, Json(connection)).into_response();
+    if let Some(location) = location {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+fn not_found(reference: &str) -> ApiError {
+    ApiError::not_found(format!("no connection has the reference {reference}"))
+}
+
+/// `POST /v2/connections`.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let input: ConnectionInput =
+        read_json(state.contract(), "ConnectionInput", &headers, body).await?;
+    let connection = materialize(
+        input,
+        Assigned {
+            reference: uuid::Uuid::new_v4().to_string(),
+            client_key: state.client_key().to_string(),
+            modified_by_ref: state.caller_ref(&caller),
+            revision: 1,
+            archived: false,
+        },
+    );
+    state
+        .store()
+        .insert(connection.clone())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(created(&state, connection))
+}
+
+/// `GET /v2/connections`.
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ConnectionList>, ApiError> {
+    let page = PageRequest::parse(query.as_deref())?;
+    let total = state.store().count().await.map_err(ApiError::internal)?;
+    let items = state
+        .store()
+        .page(page.offset, page.limit)
+        .await
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|c| present(&state, c))
+        .collect();
+    Ok(Json(paging::envelope(
+        &state.collection_url(),
+        page,
+        total,
+        items,
+    )))
+}
+
+/// `GET /v2/connections/{connectionRef}`. Any string is a reference; one
+/// that names no connection (malformed ones included) is a 404.
+pub async fn retrieve(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+) -> Result<Json<Connection>, ApiError> {
+    let connection = state
+        .store()
+        .get(reference.clone())
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| not_found(&reference))?;
+    Ok(Json(present(&state, connection)))
+}
+
+/// `PUT /v2/connections/{connectionRef}`: 201 with the updated connection.
+///
+/// The writable fields are replaced, with the same defaults as create.
+/// An OAuth client secret is write-only, so a connection sent back as
+/// retrieved has none: when the body has no secret and the same
+/// `clientId`, the stored secret is kept.
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let input: ConnectionInput =
+        read_json(state.contract(), "ConnectionInput", &headers, body).await?;
+    let modified_by_ref = state.caller_ref(&caller);
+    let updated = state
+        .store()
+        .update(reference.clone(), move |stored| {
+            let kept_secret = client_secret(&stored.auth)
+                .map(|(id, secret)| (id.to_string(), secret.to_string()));
+            let mut connection = materialize(
+                input,
+                Assigned {
+                    reference: stored.reference,
+                    client_key: stored.client_key,
+                    modified_by_ref,
+                    revision: stored.revision.unwrap_or(1),
+                    archived: stored.archived,
+                },
+            );
+            if let (
+                Auth::OAuth {
+                    client_id,
+                    client_secret: secret @ None,
+                    ..
+                },
+                Some((stored_id, stored_secret)),
+            ) = (&mut connection.auth, kept_secret)
+                && *client_id == stored_id
+            {
+                *secret = Some(stored_secret);
+            }
+            connection
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| not_found(&reference))?;
+    Ok(created(&state, updated))
+}
+
+/// `POST /v2/connections/testConnection`: 200 with what happened.
+pub async fn test(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<TestConnectionResult>, ApiError> {
+    let request: TestConnectionRequest =
+        read_json(state.contract(), "TestConnectionRequest", &headers, body).await?;
+    let connection = request.connection;
+    let stored_secret = match (&connection.auth, &connection.reference) {
+        (
+            Auth::OAuth {
+                client_id,
+                client_secret: None,
+                ..
+            },
+            Some(reference),
+        ) => state
+            .store()
+            .get(reference.clone())
+            .await
+            .map_err(ApiError::internal)?
+            .and_then(|stored| {
+                client_secret(&stored.auth)
+                    .filter(|(id, _)| id == client_id)
+                    .map(|(_, secret)| secret.to_string())
+            }),
+        _ => None,
+    };
+    Ok(Json(
+        outbound::test_connection(&connection, stored_secret, state.outbound_policy()).await,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn omitted_fields_get_the_documented_defaults_and_read_only_ones_are_ignored() {
+        let input: ConnectionInput = serde_json::from_str(include_str!(
+            "../../spec/doc-examples/update-a-connection.request.json"
+        ))
+        .unwrap();
+        let mut input_with_read_only = input.clone();
+        input_with_read_only.revision = Some(77);
+        input_with_read_only.client_key = Some("mine".into());
+        input_with_read_only.archived = Some(true);
+        let c = materialize(
+            input_with_read_only,
+            Assigned {
+                reference: "r".into(),
+                client_key: "key".into(),
+                modified_by_ref: "u".into(),
+                revision: 1,
+                archived: false,
+            },
+        );
+        assert_eq!(c.revision, Some(1));
+        assert_eq!(c.client_key, "key");
+        assert!(!c.archived);
+        assert_eq!(c.description, None);
+        assert_eq!(c.connection_timeout, 1000);
+        assert_eq!(c.socket_timeout, Some(1000));
+        assert_eq!(c.icon.as_deref(), Some(DEFAULT_ICON));
+        assert_eq!(c.example_value.as_deref(), Some(""));
+        assert_eq!(c.input_mappings, Some(vec![]));
+        assert_eq!(c.url_parameters, Some(vec![]));
+        assert_eq!(c.modified_at.timestamp_subsec_nanos() % 1_000_000, 0);
+    }
+}

@@ -1,0 +1,122 @@
+//! Errors: the HTTP errors every route answers with, and why the sandbox
+//! could not start.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use connections_spec::{ErrorBody, FieldError};
+
+/// An error answered to an API caller, always with an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The body sent with it (boxed: errors travel in `Result`s).
+    pub body: Box<ErrorBody>,
+    /// Seconds for a `Retry-After` header, when one is sent.
+    pub retry_after_seconds: Option<u32>,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a message.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: Box::new(ErrorBody::new(status.as_u16(), code, message)),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// 400 `VALIDATION_FAILED` with field-level errors.
+    pub fn validation(message: impl Into<String>, errors: Vec<FieldError>) -> Self {
+        let mut error = Self::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", message);
+        error.body.errors = Some(errors);
+        error
+    }
+
+    /// 400 `MALFORMED_JSON`.
+    pub fn malformed_json(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MALFORMED_JSON", message)
+    }
+
+    /// 401 `UNAUTHORIZED`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    }
+
+    /// 404 `NOT_FOUND`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+    }
+
+    /// 413 `PAYLOAD_TOO_LARGE`.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+    }
+
+    /// 415 `UNSUPPORTED_MEDIA_TYPE`.
+    pub fn unsupported_media_type(received: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("the request body must be application/json, not {received}"),
+        )
+    }
+
+    /// 500 `INTERNAL_ERROR`; the detail is logged, not sent.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "the sandbox failed to handle the request; its log says why",
+        )
+    }
+
+    /// Adds a `Retry-After` header.
+    pub fn with_retry_after(mut self, seconds: Option<u32>) -> Self {
+        self.retry_after_seconds = seconds;
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(*self.body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// Why the sandbox could not start or stopped with a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The database could not be opened, migrated or read.
+    #[error("database error: {0}")]
+    Database(#[from] crate::store::StoreError),
+    /// The committed contract document did not compile.
+    #[error("the embedded contract document is unusable: {0}")]
+    Contract(#[from] connections_conformance::ConformanceError),
+    /// The listener could not be bound or served.
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The operating system's random source failed.
+    #[error("cannot generate random values: {0}")]
+    Random(String),
+    /// The configuration is inconsistent.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The server task failed.
+    #[error("the server task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
