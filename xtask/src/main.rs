@@ -29,6 +29,9 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Validate the document's examples, then run the live conformance suite
+    /// against a throwaway sandbox; exit 0 passed, 1 violations, 2 could not run.
+    Conformance,
 }
 
 fn workspace_root() -> PathBuf {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
 fn run(task: Task) -> anyhow::Result<ExitCode> {
     let root = workspace_root();
     match task {
+        Task::Conformance => Ok(ExitCode::from(xtask::conformance::run(&root))),
         Task::Regenerate { check } => {
             let artifacts = regenerate::render()?;
             if check {

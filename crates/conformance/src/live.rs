@@ -212,8 +212,23 @@ pub async fn run_live(
     Ok(report)
 }
 
-/// A unique, recognisable name for the connection a run creates.
+/// A unique, recognisable name for the connection a run creates:
+/// `conformance-<UTC time>-<random>`.
 pub fn unique_name() -> String {
+    format!(
+        "conformance-{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        random_suffix()
+    )
+}
+
+/// A random token (32 hex digits) for a throwaway server.
+pub fn random_token() -> String {
+    (0..4).map(|_| random_suffix()).collect()
+}
+
+/// Eight random hex digits.
+fn random_suffix() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(
         std::time::SystemTime::now()
@@ -221,11 +236,7 @@ pub fn unique_name() -> String {
             .map(|d| d.as_nanos())
             .unwrap_or_default(),
     );
-    let random = hasher.finish() & 0xffff_ffff;
-    format!(
-        "conformance-{}-{random:08x}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
-    )
+    format!("{:08x}", hasher.finish() & 0xffff_ffff)
 }
 
 /// The body the suite creates connections from: the document's
@@ -869,10 +880,10 @@ impl<P: FnMut(&str)> Runner<'_, P> {
         let mut wrong_token =
             self.planned("with a wrong token", LIST, Method::GET, list_url, &[401]);
         wrong_token.credentials =
-            Credentials::Wrong(format!("conformance-wrong-{}", unique_name()));
+            Credentials::Wrong(format!("conformance-wrong-token-{}", random_suffix()));
         self.exchange(wrong_token, |_, _| {}).await?;
 
-        let unknown = format!("conformance-unknown-{}", unique_name());
+        let unknown = format!("conformance-unknown-{}", random_suffix());
         self.exchange(
             self.planned(
                 format!("retrieve an unknown reference {unknown}"),
@@ -1006,11 +1017,8 @@ fn excerpt(text: &str) -> String {
 /// A curl command that repeats the request; the token is written as
 /// `$CONNECTIONS_TOKEN` (a wrong token, being no secret, as is).
 fn curl_command(planned: &Planned) -> String {
-    let quote = |text: &str| {
-        shlex::try_quote(text)
-            .map(|q| q.into_owned())
-            .unwrap_or_else(|_| format!("'{}'", text.replace('\0', "")))
-    };
+    // POSIX single quotes: everything literal, `'` written as '\''.
+    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
     let mut parts = vec![
         "curl -sS -i".to_string(),
         format!("-X {}", planned.method),

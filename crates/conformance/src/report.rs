@@ -141,6 +141,9 @@ pub struct ResponseSummary {
 /// How much of a response body a report keeps.
 pub const BODY_EXCERPT_LIMIT: usize = 2000;
 
+/// How many lines of a body the human report shows.
+const BODY_LINES: usize = 40;
+
 /// One check: an example or an HTTP exchange.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Check {
@@ -504,7 +507,11 @@ pub fn failure_detail(check: &Check) -> String {
                 out.push_str(&format!(" ({content_type})"));
             }
         }
-        if !check.expected_statuses.is_empty() {
+        let unexpected = check
+            .response
+            .as_ref()
+            .is_some_and(|r| !check.expected_statuses.contains(&r.status));
+        if unexpected && !check.expected_statuses.is_empty() {
             let expected: Vec<String> =
                 check.expected_statuses.iter().map(u16::to_string).collect();
             out.push_str(&format!("; expected {}", expected.join(" or ")));
@@ -533,8 +540,19 @@ pub fn failure_detail(check: &Check) -> String {
         && !response.body_excerpt.is_empty()
     {
         out.push_str("  body:\n");
-        for line in response.body_excerpt.lines().take(20) {
+        let pretty = serde_json::from_str::<serde_json::Value>(&response.body_excerpt)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| response.body_excerpt.clone());
+        let lines: Vec<&str> = pretty.lines().collect();
+        for line in lines.iter().take(BODY_LINES) {
             out.push_str(&format!("    {line}\n"));
+        }
+        if lines.len() > BODY_LINES {
+            out.push_str(&format!(
+                "    … ({} more lines)\n",
+                lines.len() - BODY_LINES
+            ));
         }
     }
     if let Some(curl) = &check.curl {
