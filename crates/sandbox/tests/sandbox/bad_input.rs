@@ -1,0 +1,300 @@
+//! Bad input gets the right 4xx with an ErrorBody, and writes nothing.
+
+use serde_json::{Value, json};
+
+use crate::common::{Raw, assert_error, input, start, within};
+
+/// One bad body: what it is, its content type, the bytes, the expected
+/// status and code, and the field `errors` must name first.
+type BadBody = (
+    &'static str,
+    Option<&'static str>,
+    Vec<u8>,
+    u16,
+    &'static str,
+    Option<&'static str>,
+);
+
+fn bad_bodies() -> Vec<BadBody> {
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut body = input("bad");
+        change(&mut body);
+        body.to_string().into_bytes()
+    };
+    let json = Some("application/json");
+    vec![
+        (
+            "malformed JSON",
+            json,
+            b"{\"name\": \"x\",".to_vec(),
+            400,
+            "MALFORMED_JSON",
+            None,
+        ),
+        ("empty body", json, Vec::new(), 400, "MALFORMED_JSON", None),
+        (
+            "not UTF-8",
+            json,
+            vec![0xff, 0xfe, 0x7b],
+            400,
+            "MALFORMED_JSON",
+            None,
+        ),
+        (
+            "a JSON array",
+            json,
+            b"[1, 2]".to_vec(),
+            400,
+            "VALIDATION_FAILED",
+            Some(""),
+        ),
+        (
+            "wrong type",
+            json,
+            with(&|b| b["name"] = json!(42)),
+            400,
+            "VALIDATION_FAILED",
+            Some("/name"),
+        ),
+        (
+            "missing name",
+            json,
+            with(&|b| {
+                b.as_object_mut().unwrap().remove("name");
+            }),
+            400,
+            "VALIDATION_FAILED",
+            Some("/name"),
+        ),
+        (
+            "unknown field",
+            json,
+            with(&|b| b["colour"] = json!("red")),
+            400,
+            "VALIDATION_FAILED",
+            Some("/colour"),
+        ),
+        (
+            "unknown enum",
+            json,
+            with(&|b| b["systemType"] = json!("MAINFRAME")),
+            400,
+            "VALIDATION_FAILED",
+            Some("/systemType"),
+        ),
+        (
+            "unknown request type",
+            json,
+            with(&|b| b["request"]["requestType"] = json!("FETCH")),
+            400,
+            "VALIDATION_FAILED",
+            Some("/request/requestType"),
+        ),
+        (
+            "unknown auth type",
+            json,
+            with(&|b| b["auth"] = json!({"authType": "BASIC"})),
+            400,
+            "VALIDATION_FAILED",
+            Some("/auth"),
+        ),
+        (
+            "array for request",
+            json,
+            with(&|b| b["request"] = json!(["POST", "https://x.example"])),
+            400,
+            "VALIDATION_FAILED",
+            Some("/request"),
+        ),
+        (
+            "negative timeout",
+            json,
+            with(&|b| b["connectionTimeout"] = json!(-1)),
+            400,
+            "VALIDATION_FAILED",
+            Some("/connectionTimeout"),
+        ),
+        (
+            "text/plain",
+            Some("text/plain"),
+            with(&|_| {}),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            None,
+        ),
+        (
+            "XML",
+            Some("application/xml"),
+            b"<connection/>".to_vec(),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            None,
+        ),
+        (
+            "a real form",
+            Some("application/x-www-form-urlencoded"),
+            b"name=x&systemType=AI".to_vec(),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            None,
+        ),
+        (
+            "oversize",
+            json,
+            with(&|b| b["description"] = json!("x".repeat(connections_sandbox::body::BODY_LIMIT))),
+            413,
+            "PAYLOAD_TOO_LARGE",
+            None,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn bad_create_and_update_bodies_are_refused_and_write_nothing() {
+    let sandbox = start().await;
+    let raw = Raw::new(&sandbox);
+    let existing = raw.post_json("/v2/connections", &input("existing")).await;
+    let reference = existing.body["ref"].as_str().unwrap().to_string();
+    let before = raw
+        .call("GET", &format!("/v2/connections/{reference}"), None, None)
+        .await;
+
+    for (what, content_type, body, status, code, field) in bad_bodies() {
+        for (method, path) in [
+            ("POST", "/v2/connections".to_string()),
+            ("PUT", format!("/v2/connections/{reference}")),
+        ] {
+            let answer = raw
+                .call(method, &path, content_type, Some(body.clone()))
+                .await;
+            assert_error(&answer, status, code);
+            if let Some(field) = field {
+                let errors = answer.body["errors"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{what}: {:?}", answer.body));
+                assert_eq!(
+                    errors[0]["field"], field,
+                    "{what} {method}: {:?}",
+                    answer.body
+                );
+                assert!(errors[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+            }
+            if code == "MALFORMED_JSON" && !body.is_empty() && body[0] == b'{' {
+                let message = answer.body["message"].as_str().unwrap();
+                assert!(
+                    message.contains("line") && message.contains("column"),
+                    "{message}"
+                );
+            }
+        }
+    }
+    assert_eq!(raw.total().await, 1, "no bad body was stored");
+    let after = raw
+        .call("GET", &format!("/v2/connections/{reference}"), None, None)
+        .await;
+    assert_eq!(
+        before.body, after.body,
+        "no bad body changed the connection"
+    );
+    within(sandbox.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_test_connection_bodies_are_refused() {
+    let sandbox = start().await;
+    let raw = Raw::new(&sandbox);
+    for (body, field) in [
+        (json!({"connection": {"name": "x"}}), "/connection/auth"),
+        (json!({"connection": input("x"), "dryRun": true}), "/dryRun"),
+        (json!({"connection": [input("x")]}), "/connection"),
+        (input("not wrapped"), "/connection"),
+    ] {
+        let answer = raw.post_json("/v2/connections/testConnection", &body).await;
+        assert_error(&answer, 400, "VALIDATION_FAILED");
+        let fields: Vec<&str> = answer.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(fields.contains(&field), "{fields:?} should name {field}");
+    }
+    within(sandbox.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_docs_curl_lines_work_as_published() {
+    // `curl -d '<json>'` sends no Content-Type of its own: curl labels the
+    // body application/x-www-form-urlencoded. The sandbox accepts that (and
+    // a missing Content-Type) when the body is JSON.
+    let sandbox = start().await;
+    let raw = Raw::new(&sandbox);
+    let body = input("curl").to_string().into_bytes();
+    let labelled = raw
+        .call(
+            "POST",
+            "/v2/connections",
+            Some("application/x-www-form-urlencoded"),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(labelled.status, 201, "{:?}", labelled.body);
+    let unlabelled = raw
+        .call("POST", "/v2/connections", None, Some(body.clone()))
+        .await;
+    assert_eq!(unlabelled.status, 201, "{:?}", unlabelled.body);
+    let with_charset = raw
+        .call(
+            "POST",
+            "/v2/connections",
+            Some("application/json; charset=utf-8"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(with_charset.status, 201);
+    assert_eq!(raw.total().await, 3);
+    within(sandbox.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_references_routes_and_query_parameters_are_clear_errors() {
+    let sandbox = start().await;
+    let raw = Raw::new(&sandbox);
+    for reference in [
+        "47c20b31-b5d8-492f-94e5-064958716c21",
+        "not-a-uuid",
+        "%E2%9C%93",
+        "'%20OR%201=1",
+    ] {
+        let answer = raw
+            .call("GET", &format!("/v2/connections/{reference}"), None, None)
+            .await;
+        assert_error(&answer, 404, "NOT_FOUND");
+    }
+    assert_error(
+        &raw.call("GET", "/v3/anything", None, None).await,
+        404,
+        "NOT_FOUND",
+    );
+    assert_error(
+        &raw.call("DELETE", "/v2/connections", None, None).await,
+        405,
+        "METHOD_NOT_ALLOWED",
+    );
+    for (query, parameter) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=abc", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=1e3", "offset"),
+        ("sort=name", "sort"),
+    ] {
+        let answer = raw
+            .call("GET", &format!("/v2/connections?{query}"), None, None)
+            .await;
+        assert_error(&answer, 400, "VALIDATION_FAILED");
+        assert_eq!(answer.body["errors"][0]["field"], parameter, "{query}");
+        assert!(answer.body["message"].as_str().unwrap().contains(parameter));
+    }
+    within(sandbox.shutdown()).await.unwrap();
+}

@@ -1,0 +1,259 @@
+//! The `connections-sandbox` binary: stdout protocol, flags, durability
+//! across a SIGKILL, graceful shutdown.
+
+use std::{path::Path, process::Stdio};
+
+use connections_client::Client;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines},
+    process::{Child, ChildStdout, Command},
+};
+
+use crate::common::{typed_input, within};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_connections-sandbox");
+
+struct Running {
+    child: Child,
+    base: String,
+    stdout: Lines<BufReader<ChildStdout>>,
+}
+
+/// Spawns the binary with `args` and reads its first stdout line.
+async fn spawn(args: &[&str]) -> Running {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env_remove("CONNECTIONS_SANDBOX_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = within(stdout.next_line())
+        .await
+        .unwrap()
+        .expect("a first stdout line");
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(!base.ends_with(":0"), "the real port is printed");
+    Running {
+        child,
+        base,
+        stdout,
+    }
+}
+
+fn db_args<'a>(db: &'a Path, token: &'a str) -> Vec<&'a str> {
+    vec![
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+        "--token",
+        token,
+    ]
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/sandbox.db");
+    let token = "durability-token";
+
+    let mut first = spawn(&db_args(&db, token)).await;
+    let client = Client::with_bearer_token(&first.base, token).unwrap();
+    let mut created = Vec::new();
+    for i in 0..5 {
+        let c = within(client.create_connection(&typed_input(&format!("durable {i}"))))
+            .await
+            .unwrap();
+        created.push(c.into_inner());
+    }
+    let updated =
+        within(client.update_connection(&created[2].ref_, &typed_input("durable 2, edited")))
+            .await
+            .unwrap()
+            .into_inner();
+    first.child.kill().await.unwrap(); // SIGKILL: no chance to flush anything
+    within(first.child.wait()).await.unwrap();
+
+    let mut second = spawn(&db_args(&db, token)).await;
+    let client = Client::with_bearer_token(&second.base, token).unwrap();
+    let page = within(client.retrieve_connections(std::num::NonZeroU64::new(100), None))
+        .await
+        .unwrap();
+    let refs: Vec<_> = page.items.iter().map(|c| c.ref_.clone()).collect();
+    assert_eq!(
+        refs,
+        created.iter().map(|c| c.ref_.clone()).collect::<Vec<_>>()
+    );
+    let edited = &page.items[2];
+    assert_eq!(edited.name, "durable 2, edited");
+    assert_eq!(edited.revision.map(|r| r.get()), Some(2));
+    assert_eq!(edited.modified_at, updated.modified_at);
+    // The client key and the owner's reference belong to the database.
+    assert_eq!(edited.client_key, created[0].client_key);
+    assert_eq!(edited.modified_by_ref, created[0].modified_by_ref);
+    second.child.kill().await.unwrap();
+    within(second.child.wait()).await.unwrap();
+    drop(second.stdout);
+}
+
+#[tokio::test]
+async fn without_a_token_one_is_generated_and_printed_with_a_curl_line() {
+    let mut running = spawn(&["--listen", "127.0.0.1:0", "--db", ":memory:"]).await;
+    let mut printed = Vec::new();
+    while let Some(line) = within(running.stdout.next_line()).await.unwrap() {
+        let done = line.starts_with("API reference");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let token = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("access token (generated): "))
+        .expect("the token is printed")
+        .to_string();
+    let curl = printed
+        .iter()
+        .find(|l| l.contains("curl "))
+        .expect("a curl line");
+    assert!(
+        curl.contains(&format!("Authorization: Bearer {token}")) && curl.contains(&running.base)
+    );
+    let client = Client::with_bearer_token(&running.base, &token).unwrap();
+    assert!(
+        within(client.retrieve_connections(None, None))
+            .await
+            .is_ok()
+    );
+    running.child.kill().await.unwrap();
+    within(running.child.wait()).await.unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_gracefully_and_logs_go_to_stderr() {
+    let mut running = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--token",
+        "t",
+    ])
+    .await;
+    let client = Client::with_bearer_token(&running.base, "t").unwrap();
+    within(client.retrieve_connections(None, None))
+        .await
+        .unwrap();
+    let pid = running.child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = within(running.child.wait()).await.unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let mut stderr = String::new();
+    within(
+        running
+            .child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr),
+    )
+    .await
+    .unwrap();
+    assert!(
+        stderr.contains("GET")
+            && stderr.contains("/v2/connections")
+            && stderr.contains("status=200"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("sandbox stopped"), "{stderr}");
+}
+
+#[tokio::test]
+async fn help_names_every_flag_and_its_environment_variable() {
+    let output = within(Command::new(BINARY).arg("--help").output())
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "--db",
+        "--token",
+        "--client-id",
+        "--client-secret",
+        "--token-ttl",
+        "--public-url",
+        "--client-key",
+        "--allow-private-targets",
+        "--enable-fault-injection",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+    for variable in [
+        "CONNECTIONS_SANDBOX_LISTEN",
+        "CONNECTIONS_SANDBOX_DB",
+        "CONNECTIONS_SANDBOX_TOKEN",
+    ] {
+        assert!(help.contains(variable), "{variable} missing from --help");
+    }
+}
+
+#[tokio::test]
+async fn bad_flags_and_unusable_databases_exit_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_db = dir.path().join("text.db");
+    std::fs::write(
+        &not_a_db,
+        "this is not a SQLite database, just text that is long enough",
+    )
+    .unwrap();
+    for (args, expected) in [
+        (vec!["--listen", "nowhere"], "--listen"),
+        (vec!["--token-ttl", "0"], "--token-ttl"),
+        (
+            vec![
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                not_a_db.to_str().unwrap(),
+            ],
+            "database",
+        ),
+        (
+            vec![
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                ":memory:",
+                "--public-url",
+                "ftp://x",
+            ],
+            "public-url",
+        ),
+    ] {
+        let output = within(
+            Command::new(BINARY)
+                .args(&args)
+                .stdin(Stdio::null())
+                .kill_on_drop(true)
+                .output(),
+        )
+        .await
+        .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+}
