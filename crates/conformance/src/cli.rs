@@ -244,10 +244,7 @@ pub fn emit(report: &Report, output: &OutputArgs, streamed: bool) -> Result<(), 
         .iter()
         .map(|c| format!("{}\n", report.scrub(&progress_line(c))))
         .collect();
-    let full = match output.format {
-        Format::Human => format!("{lines}\n{}", report.render_human()),
-        format => report.render(format),
-    };
+    let full = report.render(output.format);
     let console_is_report = output.output.is_none() && output.format != Format::Human;
     let mut console: Box<dyn Write> = if console_is_report {
         Box::new(std::io::stderr())

@@ -334,7 +334,14 @@ impl Report {
     /// Renders the report.
     pub fn render(&self, format: Format) -> String {
         let text = match format {
-            Format::Human => self.render_human(),
+            Format::Human => {
+                let lines: String = self
+                    .checks
+                    .iter()
+                    .map(|c| format!("{}\n", progress_line(c)))
+                    .collect();
+                format!("{lines}\n{}", self.render_human())
+            }
             Format::Json => {
                 let mut text = serde_json::to_string_pretty(self)
                     .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -346,8 +353,9 @@ impl Report {
         self.scrub(&text)
     }
 
-    /// The summary and the detail of each failure (the progress lines are
-    /// printed while the suite runs, see [`progress_line`]).
+    /// The summary and the detail of each failure, without the progress
+    /// lines (those are printed while the suite runs, see
+    /// [`progress_line`]; [`Report::render`] includes them).
     pub fn render_human(&self) -> String {
         let mut out = String::new();
         out.push_str(&self.summary_line());
