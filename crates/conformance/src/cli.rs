@@ -262,11 +262,13 @@ pub fn emit(report: &Report, output: &OutputArgs, streamed: bool) -> Result<(), 
                 path: path.display().to_string(),
                 source,
             })?;
-            let _ = writeln!(console, "\n{}", report.summary_line());
-            let _ = writeln!(console, "report written to {}", path.display());
             if output.format == Format::Human {
+                let _ = writeln!(console);
                 let _ = console.write_all(report.render_human().as_bytes());
+            } else {
+                let _ = writeln!(console, "\n{}", report.summary_line());
             }
+            let _ = writeln!(console, "report written to {}", path.display());
         }
         None => match output.format {
             Format::Human => {
