@@ -4,12 +4,15 @@
 //! - [`regenerate`]: emits `openapi/` from the spec crate and regenerates
 //!   the client with progenitor, or checks that nothing committed drifted.
 //! - [`breaking`]: the breaking-change gate between two documents.
+//! - [`conformance`]: the examples and the live suite against a
+//!   throwaway sandbox.
 //! - [`downgrade`]: the OpenAPI 3.1 → 3.0.3 conversion progenitor needs.
 //! - [`release`]: versioned releases, released documents, the changelog.
 //! - [`publish`]: the bundle other teams consume.
 //! - [`reference`](mod@reference): the offline HTML reference rendered from the document.
 
 pub mod breaking;
+pub mod conformance;
 pub mod downgrade;
 pub mod publish;
 pub mod reference;

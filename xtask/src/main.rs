@@ -40,6 +40,9 @@ enum Task {
     /// Build the bundle other teams consume (documents, HTML reference,
     /// changelog, released documents, SHA256SUMS).
     Publish(PublishArgs),
+    /// Validate the document's examples, then run the live conformance suite
+    /// against a throwaway sandbox; exit 0 passed, 1 violations, 2 could not run.
+    Conformance,
 }
 
 #[derive(clap::Args)]
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
 fn run(task: Task) -> anyhow::Result<ExitCode> {
     let root = workspace_root();
     match task {
+        Task::Conformance => Ok(ExitCode::from(xtask::conformance::run(&root))),
         Task::Regenerate { check } => {
             let artifacts = regenerate::render()?;
             if check {

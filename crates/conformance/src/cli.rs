@@ -1,0 +1,451 @@
+//! The `conformance` command line: argument definitions and the commands,
+//! shared by the binary and `cargo xtask conformance`.
+//!
+//! Each command returns an exit code from [`crate::exit`]; a command that
+//! cannot run prints a one-line reason to standard error.
+
+use std::{
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use clap::{Args, Parser, Subcommand};
+use url::Url;
+
+use crate::{
+    COMMITTED_DOCUMENT,
+    contract::Contract,
+    examples::check_examples,
+    exit,
+    live::{LiveConfig, TOKEN_VARIABLE, run_live},
+    payload::{Direction, PayloadVerdict, parse_json, payload_schema},
+    report::{Format, Report, progress_line},
+};
+
+/// Checks an API server and the Connection API's OpenAPI document against
+/// each other.
+#[derive(Debug, Parser)]
+#[command(name = "conformance", version, about)]
+pub struct Cli {
+    /// What to check.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate every example of the document (and every fixture) against
+    /// its schema; report schemas that accept anything.
+    Examples(ExamplesArgs),
+    /// Validate one captured payload against an operation's request or
+    /// response schema.
+    Validate(ValidateArgs),
+    /// Run the conformance scenario against a running server.
+    Live(LiveArgs),
+}
+
+/// Where the document comes from.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DocumentArgs {
+    /// The OpenAPI 3.1 document (JSON or YAML); default: the committed
+    /// openapi/connections.json, built in.
+    #[arg(long, value_name = "PATH")]
+    pub document: Option<PathBuf>,
+}
+
+/// How the report is written.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output
+    /// (progress and the summary still go to standard output).
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+impl Default for OutputArgs {
+    fn default() -> Self {
+        Self {
+            format: Format::Human,
+            output: None,
+        }
+    }
+}
+
+/// `conformance examples`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExamplesArgs {
+    /// The document.
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    /// The fixture directory; default: `examples/` beside --document, or
+    /// `openapi/examples` under the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// The report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `conformance validate`.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// The document.
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    /// The operationId (createConnection, retrieveConnection, ...).
+    #[arg(long, value_name = "OPERATION_ID")]
+    pub operation: String,
+    /// The payload is the response body of this status (default: the
+    /// operation's first documented 2xx status).
+    #[arg(long, value_name = "CODE", conflicts_with = "request")]
+    pub status: Option<u16>,
+    /// The payload is the request body.
+    #[arg(long)]
+    pub request: bool,
+    /// The payload file; `-` or nothing for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<PathBuf>,
+}
+
+/// `conformance live`.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// The document.
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    /// The server's base URL, such as https://api-engage-eu.sitecorecloud.io.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Url,
+    /// The bearer token (also read from CONNECTIONS_TOKEN; never printed).
+    #[arg(long, env = TOKEN_VARIABLE, hide_env_values = true, value_name = "TOKEN")]
+    pub token: String,
+    /// Only requests that cannot write (GETs and negative checks that no
+    /// server can turn into a write): safe for a production tenant.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Seconds each request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// The connectionUrl of the connection the suite creates (what
+    /// testConnection calls); default: the server's own /v2/connections.
+    #[arg(long, value_name = "URL")]
+    pub probe_url: Option<String>,
+    /// The report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Why a command could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The document is not JSON or YAML.
+    #[error("the document {path} is not {format}: {reason}")]
+    DocumentSyntax {
+        /// The file.
+        path: String,
+        /// JSON or YAML.
+        format: &'static str,
+        /// The parser's message.
+        reason: String,
+    },
+    /// The document is not a usable contract.
+    #[error("the document {path} cannot be used: {source}")]
+    Document {
+        /// The file.
+        path: String,
+        /// Why.
+        source: crate::ConformanceError,
+    },
+    /// The report could not be written.
+    #[error("cannot write the report to {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Examples(args) => examples(&args),
+        Command::Validate(args) => validate(&args),
+        Command::Live(args) => live(&args),
+    }
+}
+
+/// Prints a one-line reason and returns [`exit::COULD_NOT_RUN`].
+fn could_not_run(error: &dyn std::fmt::Display) -> u8 {
+    eprintln!("conformance: could not run: {error}");
+    exit::COULD_NOT_RUN
+}
+
+/// Loads the document: the file given, else the committed one.
+pub fn load_contract(document: &DocumentArgs) -> Result<(Contract, String), CliError> {
+    let Some(path) = &document.document else {
+        let contract =
+            Contract::from_json(COMMITTED_DOCUMENT).map_err(|source| CliError::Document {
+                path: "openapi/connections.json (built in)".to_string(),
+                source,
+            })?;
+        return Ok((contract, "openapi/connections.json".to_string()));
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let is_yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    let value: serde_json::Value = if is_yaml {
+        yaml_serde::from_str(&text).map_err(|e| CliError::DocumentSyntax {
+            path: shown.clone(),
+            format: "YAML",
+            reason: e.to_string(),
+        })?
+    } else {
+        parse_json(&text).map_err(|e| CliError::DocumentSyntax {
+            path: shown.clone(),
+            format: "JSON",
+            reason: e.to_string(),
+        })?
+    };
+    let contract = Contract::from_value(value).map_err(|source| CliError::Document {
+        path: shown.clone(),
+        source,
+    })?;
+    Ok((contract, shown))
+}
+
+/// Writes a finished report: to `--output` (and the summary to standard
+/// output) or to standard output. `streamed` says whether the progress
+/// lines were already printed.
+pub fn emit(report: &Report, output: &OutputArgs, streamed: bool) -> Result<(), CliError> {
+    let lines: String = report
+        .checks
+        .iter()
+        .map(|c| format!("{}\n", report.scrub(&progress_line(c))))
+        .collect();
+    let full = report.render(output.format);
+    let console_is_report = output.output.is_none() && output.format != Format::Human;
+    let mut console: Box<dyn Write> = if console_is_report {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    // Progress and summary are for people; they never mix into a JSON or
+    // JUnit report on standard output.
+    if !streamed {
+        let _ = console.write_all(lines.as_bytes());
+    }
+    match &output.output {
+        Some(path) => {
+            std::fs::write(path, &full).map_err(|source| CliError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+            if output.format == Format::Human {
+                let _ = writeln!(console);
+                let _ = console.write_all(report.render_human().as_bytes());
+            } else {
+                let _ = writeln!(console, "\n{}", report.summary_line());
+            }
+            let _ = writeln!(console, "report written to {}", path.display());
+        }
+        None => match output.format {
+            Format::Human => {
+                let _ = writeln!(console);
+                let _ = console.write_all(report.render_human().as_bytes());
+            }
+            _ => {
+                let _ = writeln!(console, "\n{}", report.summary_line());
+                let mut stdout = std::io::stdout();
+                let _ = stdout.write_all(full.as_bytes());
+                let _ = stdout.flush();
+            }
+        },
+    }
+    let _ = console.flush();
+    Ok(())
+}
+
+/// The exit code of a finished report.
+pub fn exit_code(report: &Report) -> u8 {
+    if report.passed() {
+        exit::PASSED
+    } else {
+        exit::VIOLATIONS
+    }
+}
+
+/// `conformance examples`.
+pub fn examples(args: &ExamplesArgs) -> u8 {
+    let (contract, target) = match load_contract(&args.document) {
+        Ok(loaded) => loaded,
+        Err(error) => return could_not_run(&error),
+    };
+    let fixtures = args.fixtures.clone().or_else(|| {
+        let beside = match &args.document.document {
+            Some(path) => path.parent().unwrap_or(Path::new(".")).join("examples"),
+            None => PathBuf::from("openapi/examples"),
+        };
+        beside.is_dir().then_some(beside)
+    });
+    if let Some(directory) = &args.fixtures
+        && !directory.is_dir()
+    {
+        return could_not_run(&format!(
+            "the fixture directory {} does not exist",
+            directory.display()
+        ));
+    }
+    let report = match check_examples(&contract, &target, fixtures.as_deref()) {
+        Ok(report) => report,
+        Err(error) => return could_not_run(&error),
+    };
+    match emit(&report, &args.output, false) {
+        Ok(()) => exit_code(&report),
+        Err(error) => could_not_run(&error),
+    }
+}
+
+/// `conformance validate`.
+pub fn validate(args: &ValidateArgs) -> u8 {
+    let (contract, _) = match load_contract(&args.document) {
+        Ok(loaded) => loaded,
+        Err(error) => return could_not_run(&error),
+    };
+    let direction = match (args.request, args.status) {
+        (true, _) => Direction::Request,
+        (false, Some(status)) => Direction::Response(status),
+        (false, None) => Direction::DefaultResponse,
+    };
+    // Operation and status first: a wrong argument is "could not run"
+    // even when the payload is not JSON either.
+    let (target, schema) = match payload_schema(&contract, &args.operation, direction) {
+        Ok(found) => found,
+        Err(error) => return could_not_run(&error),
+    };
+    let (source, text) = match args.file.as_deref() {
+        None => read_stdin(),
+        Some(path) if path == Path::new("-") => read_stdin(),
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|source| CliError::Read {
+                path: path.display().to_string(),
+                source,
+            }),
+        ),
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(error) => return could_not_run(&error),
+    };
+    let payload = match parse_json(&text) {
+        Ok(payload) => payload,
+        Err(error) => {
+            println!("✗ {source} is {error}");
+            return exit::VIOLATIONS;
+        }
+    };
+    let verdict = PayloadVerdict {
+        target,
+        schema_pointer: schema.pointer.clone(),
+        violations: schema.violations(&payload),
+    };
+    if verdict.violations.is_empty() {
+        println!(
+            "✓ {source} conforms to {} (schema #{})",
+            verdict.target, verdict.schema_pointer
+        );
+        return exit::PASSED;
+    }
+    let count = verdict.violations.len();
+    println!(
+        "✗ {source} does not conform to {} (schema #{}): {count} violation{}",
+        verdict.target,
+        verdict.schema_pointer,
+        if count == 1 { "" } else { "s" }
+    );
+    for violation in &verdict.violations {
+        let at = if violation.instance_path.is_empty() {
+            "(the whole body)"
+        } else {
+            &violation.instance_path
+        };
+        println!("  {at}: {}", violation.message);
+        println!(
+            "      keyword: {} at {}",
+            violation.keyword, violation.keyword_location
+        );
+    }
+    exit::VIOLATIONS
+}
+
+fn read_stdin() -> (String, Result<String, CliError>) {
+    let mut text = String::new();
+    let result = std::io::stdin()
+        .read_to_string(&mut text)
+        .map(|_| text)
+        .map_err(|source| CliError::Read {
+            path: "standard input".to_string(),
+            source,
+        });
+    ("standard input".to_string(), result)
+}
+
+/// `conformance live`.
+pub fn live(args: &LiveArgs) -> u8 {
+    let (contract, _) = match load_contract(&args.document) {
+        Ok(loaded) => loaded,
+        Err(error) => return could_not_run(&error),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return could_not_run(&CliError::Runtime(error)),
+    };
+    let config = LiveConfig {
+        base_url: args.base_url.clone(),
+        token: args.token.clone(),
+        read_only: args.read_only,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        probe_url: args.probe_url.clone(),
+    };
+    let to_stderr = args.output.output.is_none() && args.output.format != Format::Human;
+    let result = runtime.block_on(run_live(&contract, &config, |line| {
+        if to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }));
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => return could_not_run(&error),
+    };
+    match emit(&report, &args.output, true) {
+        Ok(()) => exit_code(&report),
+        Err(error) => could_not_run(&error),
+    }
+}

@@ -1,0 +1,1184 @@
+//! The `live` suite: a scenario against a running server.
+//!
+//! **Full run:** list → create (the document's `createConnection` request
+//! example, under a unique name `conformance-<UTC time>-<random>`, since the
+//! API has no delete) → retrieve it → list every page (following
+//! `next.href`) and find it → rename it → retrieve it and see the new name
+//! and, when the server sends `revision`, the revision one higher → test
+//! it (`testConnection` with the retrieved connection). Then the negative
+//! checks: no token and a wrong token → 401, an unknown reference → 404, a
+//! body without `name`, a `name` of the wrong type and malformed JSON → 400,
+//! a body that is not `application/json` → 415.
+//!
+//! **Read-only run** (`read_only`): only requests that cannot write, for a
+//! production tenant: the list (every page), the first listed connection,
+//! no token, wrong token, unknown reference and malformed JSON (which no
+//! server can parse into a write).
+//!
+//! **Every response** is checked: the status is the one expected AND is
+//! documented for the operation, the `Content-Type` is the documented media
+//! type, the body validates against that status's schema, an error body's
+//! `status` is the HTTP status, and the values agree with what was sent.
+//!
+//! The created connection's `request.connectionUrl` is replaced by a probe
+//! URL (by default the server's own `/v2/connections`), so that testing it
+//! makes the server call itself rather than the example's host.
+//!
+//! The token is never written anywhere: curl commands say
+//! `$CONNECTIONS_TOKEN`, and every rendering of the report replaces it.
+
+use std::{
+    collections::BTreeSet,
+    hash::{BuildHasher, Hasher},
+    time::{Duration, Instant},
+};
+
+use reqwest::{Method, header};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::{
+    contract::{Contract, is_json_media_type, media_type_essence},
+    payload::parse_json,
+    report::{
+        BODY_EXCERPT_LIMIT, Check, Failure, FailureKind, Report, RequestSummary, ResponseSummary,
+        progress_line,
+    },
+};
+
+/// The environment variable the CLI reads the token from, and the name
+/// curl commands use for it.
+pub const TOKEN_VARIABLE: &str = "CONNECTIONS_TOKEN";
+
+/// The largest response body the suite reads.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// How many pages of the list the suite follows before it calls the
+/// paging endless.
+pub const MAX_PAGES: usize = 1000;
+
+/// The page size asked for when reading the whole list (the documented
+/// maximum).
+const LIST_PAGE_SIZE: u32 = 100;
+
+const LIST: &str = "retrieveConnections";
+const CREATE: &str = "createConnection";
+const RETRIEVE: &str = "retrieveConnection";
+const UPDATE: &str = "updateConnection";
+const TEST: &str = "testConnection";
+
+/// What the live suite runs against.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    /// The server's base URL (`https://api-engage-eu.sitecorecloud.io`).
+    pub base_url: Url,
+    /// The bearer token.
+    pub token: String,
+    /// Only requests that cannot write.
+    pub read_only: bool,
+    /// The limit of each request.
+    pub timeout: Duration,
+    /// The `request.connectionUrl` of the created connection (what
+    /// `testConnection` calls); `None` for the server's own
+    /// `/v2/connections`.
+    pub probe_url: Option<String>,
+}
+
+impl LiveConfig {
+    /// A full run against `base_url` with `token`, 30 s per request.
+    pub fn new(base_url: Url, token: impl Into<String>) -> Self {
+        Self {
+            base_url,
+            token: token.into(),
+            read_only: false,
+            timeout: Duration::from_secs(30),
+            probe_url: None,
+        }
+    }
+}
+
+/// Why the live suite could not run (as opposed to: it ran and found
+/// violations).
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The base URL is not http(s).
+    #[error("the base URL {0} is not an http:// or https:// URL")]
+    BadBaseUrl(String),
+    /// The token is empty.
+    #[error("no token: pass --token or set {TOKEN_VARIABLE}")]
+    NoToken,
+    /// The first request got no HTTP answer.
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("the HTTP client cannot be built: {0}")]
+    Client(String),
+    /// Neither the document nor the spec crate has a create example.
+    #[error("the document has no createConnection request example to create a connection from")]
+    NoCreateExample,
+}
+
+/// How a request authenticates.
+#[derive(Clone, Debug)]
+enum Credentials {
+    Token,
+    Missing,
+    Wrong(String),
+}
+
+/// A request body.
+#[derive(Clone, Debug)]
+struct Body {
+    text: String,
+    content_type: &'static str,
+}
+
+impl Body {
+    fn json(value: &Value) -> Self {
+        Self {
+            text: value.to_string(),
+            content_type: "application/json",
+        }
+    }
+}
+
+/// A request to send and what to expect of it.
+#[derive(Clone, Debug)]
+struct Planned {
+    name: String,
+    operation: &'static str,
+    method: Method,
+    url: Url,
+    credentials: Credentials,
+    body: Option<Body>,
+    expected: Vec<u16>,
+}
+
+/// What came back, when the generic checks are done.
+#[derive(Debug, Default)]
+struct Answer {
+    body: Option<Value>,
+}
+
+/// Runs the live suite; `progress` receives each check's line (token
+/// redacted) as it completes.
+pub async fn run_live(
+    contract: &Contract,
+    config: &LiveConfig,
+    progress: impl FnMut(&str),
+) -> Result<Report, LiveError> {
+    if !matches!(config.base_url.scheme(), "http" | "https") {
+        return Err(LiveError::BadBaseUrl(config.base_url.to_string()));
+    }
+    if config.token.is_empty() {
+        return Err(LiveError::NoToken);
+    }
+    let client = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "connections-conformance/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+        .map_err(|e| LiveError::Client(e.to_string()))?;
+    let base = config.base_url.as_str().trim_end_matches('/').to_string();
+    let mut report = Report::new("live", base.clone(), contract.title());
+    report.redact(&config.token);
+    let mut runner = Runner {
+        contract,
+        config,
+        client,
+        base,
+        report,
+        progress,
+        answered_once: false,
+    };
+    let started = Instant::now();
+    if config.read_only {
+        runner.read_only_scenario().await?;
+    } else {
+        runner.full_scenario().await?;
+    }
+    runner.negative_checks().await?;
+    let mut report = runner.report;
+    report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(report)
+}
+
+/// A unique, recognisable name for the connection a run creates:
+/// `conformance-<UTC time>-<random>`.
+pub fn unique_name() -> String {
+    format!(
+        "conformance-{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        random_suffix()
+    )
+}
+
+/// A random token (32 hex digits) for a throwaway server.
+pub fn random_token() -> String {
+    (0..4).map(|_| random_suffix()).collect()
+}
+
+/// Eight random hex digits.
+fn random_suffix() -> String {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!("{:08x}", hasher.finish() & 0xffff_ffff)
+}
+
+/// The body the suite creates connections from: the document's
+/// `createConnection` request example, else the spec crate's.
+pub fn create_example(contract: &Contract) -> Option<Value> {
+    let from_document = contract.operation(CREATE).ok().and_then(|operation| {
+        let body = operation.request_body.as_ref()?;
+        body.content
+            .iter()
+            .filter(|m| is_json_media_type(&m.name))
+            .find_map(|media| {
+                let object = contract.document().pointer(&media.pointer)?;
+                object.get("example").cloned().or_else(|| {
+                    object.get("examples")?.as_object()?.values().find_map(|e| {
+                        crate::contract::resolve_ref(contract.document(), e)
+                            .get("value")
+                            .cloned()
+                    })
+                })
+            })
+    });
+    from_document.or_else(|| {
+        connections_spec::examples::ALL
+            .iter()
+            .find(|e| {
+                e.operation_id == CREATE
+                    && e.placement == connections_spec::examples::Placement::Request
+            })
+            .and_then(|e| serde_json::from_str(e.json).ok())
+    })
+}
+
+struct Runner<'a, P> {
+    contract: &'a Contract,
+    config: &'a LiveConfig,
+    client: reqwest::Client,
+    base: String,
+    report: Report,
+    progress: P,
+    /// Whether any request got an HTTP answer (before that, a transport
+    /// error means the server cannot be reached at all).
+    answered_once: bool,
+}
+
+impl<P: FnMut(&str)> Runner<'_, P> {
+    fn url(&self, path: &str) -> Result<Url, LiveError> {
+        Url::parse(&format!("{}{path}", self.base))
+            .map_err(|_| LiveError::BadBaseUrl(self.base.clone()))
+    }
+
+    fn connection_url(&self, reference: &str) -> Result<Url, LiveError> {
+        let mut url = self.url("/v2/connections")?;
+        url.path_segments_mut()
+            .map_err(|()| LiveError::BadBaseUrl(self.base.clone()))?
+            .push(reference);
+        Ok(url)
+    }
+
+    fn planned(
+        &self,
+        name: impl Into<String>,
+        operation: &'static str,
+        method: Method,
+        url: Url,
+        expected: &[u16],
+    ) -> Planned {
+        Planned {
+            name: name.into(),
+            operation,
+            method,
+            url,
+            credentials: Credentials::Token,
+            body: None,
+            expected: expected.to_vec(),
+        }
+    }
+
+    fn record(&mut self, check: Check) {
+        let line = self.report.scrub(&progress_line(&check));
+        (self.progress)(&line);
+        self.report.push(check);
+    }
+
+    fn skip(&mut self, name: &str, operation: &str, reason: &str) {
+        self.record(Check::skipped(name, Some(operation), reason));
+    }
+
+    /// Sends a request, runs the generic checks and `values` on the parsed
+    /// body, records the check.
+    async fn exchange(
+        &mut self,
+        planned: Planned,
+        values: impl FnOnce(&Value, &mut Vec<Failure>),
+    ) -> Result<Answer, LiveError> {
+        let started = Instant::now();
+        let mut check = Check::new(planned.name.clone(), Some(planned.operation));
+        check.expected_statuses = planned.expected.clone();
+        check.request = Some(RequestSummary {
+            method: planned.method.to_string(),
+            url: planned.url.to_string(),
+        });
+        check.curl = Some(curl_command(&planned));
+        let mut request = self
+            .client
+            .request(planned.method.clone(), planned.url.clone())
+            .header(header::ACCEPT, "application/json");
+        match &planned.credentials {
+            Credentials::Token => request = request.bearer_auth(&self.config.token),
+            Credentials::Wrong(token) => request = request.bearer_auth(token),
+            Credentials::Missing => {}
+        }
+        if let Some(body) = &planned.body {
+            request = request
+                .header(header::CONTENT_TYPE, body.content_type)
+                .body(body.text.clone());
+        }
+        let received = match request.send().await {
+            Ok(response) => read_response(response).await,
+            Err(error) => Err(describe_transport_error(&error)),
+        };
+        let (status, content_type, text) = match received {
+            Ok(received) => received,
+            Err(reason) => {
+                if !self.answered_once {
+                    return Err(LiveError::Unreachable {
+                        url: planned.url.to_string(),
+                        reason,
+                    });
+                }
+                check
+                    .failures
+                    .push(Failure::new(FailureKind::Transport, reason));
+                self.record(check.finish(started.elapsed()));
+                return Ok(Answer::default());
+            }
+        };
+        self.answered_once = true;
+        check.response = Some(ResponseSummary {
+            status,
+            content_type: content_type.clone(),
+            body_excerpt: excerpt(&text),
+        });
+        let body = self.check_response(
+            &planned,
+            status,
+            content_type.as_deref(),
+            &text,
+            &mut check.failures,
+        );
+        if let Some(body) = &body
+            && planned.expected.contains(&status)
+        {
+            values(body, &mut check.failures);
+        }
+        self.record(check.finish(started.elapsed()));
+        Ok(Answer { body })
+    }
+
+    /// The checks every response gets; returns the parsed body.
+    fn check_response(
+        &self,
+        planned: &Planned,
+        status: u16,
+        content_type: Option<&str>,
+        text: &str,
+        failures: &mut Vec<Failure>,
+    ) -> Option<Value> {
+        let operation = match self.contract.operation(planned.operation) {
+            Ok(operation) => operation,
+            Err(error) => {
+                failures.push(Failure::new(FailureKind::Document, error.to_string()));
+                return None;
+            }
+        };
+        if !planned.expected.contains(&status) {
+            let expected: Vec<String> = planned.expected.iter().map(u16::to_string).collect();
+            failures.push(Failure::new(
+                FailureKind::Status,
+                format!(
+                    "{} answered {status}; expected {}",
+                    operation.id,
+                    expected.join(" or ")
+                ),
+            ));
+        }
+        let Some(response) = operation.response(status) else {
+            failures.push(Failure::new(
+                FailureKind::UndocumentedStatus,
+                format!(
+                    "status {status} is not documented for {} (documented: {})",
+                    operation.id,
+                    operation.documented_statuses()
+                ),
+            ));
+            return parse_json(text).ok();
+        };
+        if response.content.is_empty() {
+            return None;
+        }
+        let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
+        let media = match content_type {
+            Some(content_type) => match response.media_type(content_type) {
+                Some(media) => Some(media),
+                None => {
+                    failures.push(Failure::new(
+                        FailureKind::ContentType,
+                        format!(
+                            "{} {status} has Content-Type `{}`; the document gives {}",
+                            operation.id,
+                            media_type_essence(content_type),
+                            documented.join(", ")
+                        ),
+                    ));
+                    None
+                }
+            },
+            None => {
+                failures.push(Failure::new(
+                    FailureKind::ContentType,
+                    format!(
+                        "{} {status} has no Content-Type; the document gives {}",
+                        operation.id,
+                        documented.join(", ")
+                    ),
+                ));
+                None
+            }
+        };
+        // Validate against the matching media type, or (wrong Content-Type)
+        // against the documented JSON one, to say what else is wrong.
+        let media = media.or_else(|| {
+            response
+                .content
+                .iter()
+                .find(|m| is_json_media_type(&m.name))
+        })?;
+        if !is_json_media_type(&media.name) {
+            return None;
+        }
+        let body = match parse_json(text) {
+            Ok(body) => body,
+            Err(error) => {
+                failures.push(Failure::new(
+                    FailureKind::BodyNotJson,
+                    format!("the {status} body of {} is {error}", operation.id),
+                ));
+                return None;
+            }
+        };
+        failures.extend(
+            Contract::validate_media(media, &body)
+                .iter()
+                .map(Failure::schema),
+        );
+        if status >= 400
+            && let Some(said) = body.get("status").and_then(Value::as_u64)
+            && said != u64::from(status)
+        {
+            failures.push(Failure::value(
+                "/status",
+                format!("the error body says status {said}, the response is {status}"),
+            ));
+        }
+        Some(body)
+    }
+
+    // ----- scenario steps -------------------------------------------------
+
+    async fn full_scenario(&mut self) -> Result<(), LiveError> {
+        let list_url = self.url("/v2/connections")?;
+        self.exchange(
+            self.planned("list connections", LIST, Method::GET, list_url, &[200]),
+            check_list_page,
+        )
+        .await?;
+
+        let mut create_body = create_example(self.contract).ok_or(LiveError::NoCreateExample)?;
+        let name = unique_name();
+        create_body["name"] = json!(name);
+        let probe = match &self.config.probe_url {
+            Some(probe) => probe.clone(),
+            None => format!("{}/v2/connections", self.base),
+        };
+        if create_body.get("request").is_some_and(Value::is_object) {
+            create_body["request"]["connectionUrl"] = json!(probe);
+        }
+        let mut create = self.planned(
+            format!("create {name}"),
+            CREATE,
+            Method::POST,
+            self.url("/v2/connections")?,
+            &[201],
+        );
+        create.body = Some(Body::json(&create_body));
+        let sent = create_body.clone();
+        let created = self
+            .exchange(create, move |body, failures| {
+                check_echo(&sent, body, failures);
+                check_reference(body, failures);
+                check_first_revision(body, failures);
+            })
+            .await?;
+        let Some(reference) = created
+            .body
+            .as_ref()
+            .and_then(|b| b.get("ref"))
+            .and_then(Value::as_str)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+        else {
+            let reason = "no connection was created";
+            self.skip("retrieve the created connection", RETRIEVE, reason);
+            self.skip("find the created connection in the list", LIST, reason);
+            self.skip("rename the created connection", UPDATE, reason);
+            self.skip("retrieve the renamed connection", RETRIEVE, reason);
+            self.skip("test the connection", TEST, reason);
+            return Ok(());
+        };
+
+        let sent = create_body.clone();
+        let expected_ref = reference.clone();
+        let retrieved = self
+            .exchange(
+                self.planned(
+                    format!("retrieve {reference}"),
+                    RETRIEVE,
+                    Method::GET,
+                    self.connection_url(&reference)?,
+                    &[200],
+                ),
+                move |body, failures| {
+                    expect_value(body, "/ref", &json!(expected_ref), failures);
+                    check_echo(&sent, body, failures);
+                    check_reference(body, failures);
+                },
+            )
+            .await?;
+        let revision_before = retrieved
+            .body
+            .as_ref()
+            .and_then(|b| b.get("revision"))
+            .and_then(Value::as_u64);
+
+        self.list_all(Some(&reference)).await?;
+
+        let new_name = format!("{name}-renamed");
+        let mut update_body = create_body.clone();
+        update_body["name"] = json!(new_name);
+        let mut update = self.planned(
+            format!("rename {reference} to {new_name}"),
+            UPDATE,
+            Method::PUT,
+            self.connection_url(&reference)?,
+            &[200, 201],
+        );
+        update.body = Some(Body::json(&update_body));
+        let sent = update_body.clone();
+        let expected_ref = reference.clone();
+        self.exchange(update, move |body, failures| {
+            expect_value(body, "/ref", &json!(expected_ref), failures);
+            check_echo(&sent, body, failures);
+        })
+        .await?;
+
+        let expected_ref = reference.clone();
+        let sent = update_body.clone();
+        let renamed = self
+            .exchange(
+                self.planned(
+                    format!("retrieve {reference} after the rename"),
+                    RETRIEVE,
+                    Method::GET,
+                    self.connection_url(&reference)?,
+                    &[200],
+                ),
+                move |body, failures| {
+                    expect_value(body, "/ref", &json!(expected_ref), failures);
+                    check_echo(&sent, body, failures);
+                    let after = body.get("revision").and_then(Value::as_u64);
+                    if let (Some(before), Some(after)) = (revision_before, after)
+                        && after != before + 1
+                    {
+                        failures.push(Failure::value(
+                            "/revision",
+                            format!(
+                                "revision was {before} before the update and is {after} after it; \
+                                 every update adds exactly one"
+                            ),
+                        ));
+                    }
+                    if revision_before.is_some() && after.is_none() {
+                        failures.push(Failure::value(
+                            "/revision",
+                            "revision was sent before the update and is missing after it",
+                        ));
+                    }
+                },
+            )
+            .await?;
+
+        let Some(connection) = renamed.body else {
+            self.skip(
+                "test the connection",
+                TEST,
+                "the renamed connection could not be retrieved",
+            );
+            return Ok(());
+        };
+        let mut test = self.planned(
+            format!("test {reference}"),
+            TEST,
+            Method::POST,
+            self.url("/v2/connections/testConnection")?,
+            &[200],
+        );
+        let input = self.as_connection_input(&connection);
+        let sent_method = input
+            .pointer("/request/requestType")
+            .cloned()
+            .unwrap_or(Value::Null);
+        test.body = Some(Body::json(&json!({ "connection": input })));
+        self.exchange(test, move |body, failures| {
+            if let Some(method) = body.pointer("/request/method")
+                && !method.is_null()
+                && !sent_method.is_null()
+                && method != &sent_method
+            {
+                failures.push(Failure::value(
+                    "/request/method",
+                    format!(
+                        "the test sent {method}; the connection's requestType is {sent_method}"
+                    ),
+                ));
+            }
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn read_only_scenario(&mut self) -> Result<(), LiveError> {
+        let list_url = self.url("/v2/connections")?;
+        let first = self
+            .exchange(
+                self.planned("list connections", LIST, Method::GET, list_url, &[200]),
+                check_list_page,
+            )
+            .await?;
+        let listed = first
+            .body
+            .as_ref()
+            .and_then(|b| b.pointer("/items/0"))
+            .cloned();
+        match listed
+            .as_ref()
+            .and_then(|c| c.get("ref"))
+            .and_then(Value::as_str)
+        {
+            Some(reference) => {
+                let expected = listed.clone().unwrap_or(Value::Null);
+                let reference = reference.to_string();
+                self.exchange(
+                    self.planned(
+                        format!("retrieve the first listed connection {reference}"),
+                        RETRIEVE,
+                        Method::GET,
+                        self.connection_url(&reference)?,
+                        &[200],
+                    ),
+                    move |body, failures| {
+                        for pointer in ["/ref", "/name", "/systemType"] {
+                            if let Some(value) = expected.pointer(pointer) {
+                                expect_value(body, pointer, value, failures);
+                            }
+                        }
+                        check_reference(body, failures);
+                    },
+                )
+                .await?;
+            }
+            None => self.skip(
+                "retrieve the first listed connection",
+                RETRIEVE,
+                "the list is empty",
+            ),
+        }
+        self.list_all(None).await
+    }
+
+    /// Reads every page of the list (`limit` = the documented maximum),
+    /// following `next.href`; when `find` is given, the last page's check
+    /// fails unless a listed connection has that reference.
+    async fn list_all(&mut self, find: Option<&str>) -> Result<(), LiveError> {
+        let mut url = self.url(&format!("/v2/connections?limit={LIST_PAGE_SIZE}"))?;
+        let mut seen = BTreeSet::new();
+        let mut found = false;
+        for page in 1..=MAX_PAGES {
+            seen.insert(url.to_string());
+            let what = match find {
+                Some(reference) => format!("find {reference} in the list, page {page}"),
+                None => format!("list every connection, page {page}"),
+            };
+            let answer = self
+                .exchange(
+                    self.planned(what, LIST, Method::GET, url.clone(), &[200]),
+                    |body, failures| {
+                        check_list_page(body, failures);
+                        let count = body
+                            .get("items")
+                            .and_then(Value::as_array)
+                            .map_or(0, Vec::len);
+                        if count > LIST_PAGE_SIZE as usize {
+                            failures.push(Failure::value(
+                                "/items",
+                                format!(
+                                    "{count} items on a page asked for with limit={LIST_PAGE_SIZE}"
+                                ),
+                            ));
+                        }
+                    },
+                )
+                .await?;
+            let Some(body) = answer.body else {
+                return Ok(());
+            };
+            if let Some(reference) = find {
+                found |= body
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .is_some_and(|items| {
+                        items
+                            .iter()
+                            .any(|i| i.get("ref").and_then(Value::as_str) == Some(reference))
+                    });
+            }
+            let next = body.pointer("/next/href").and_then(Value::as_str);
+            let next = match next.map(|href| self.follow(href, &seen)) {
+                None => None,
+                Some(Ok(next)) => Some(next),
+                Some(Err(failure)) => {
+                    self.fail_last(failure);
+                    return Ok(());
+                }
+            };
+            match next {
+                Some(next) => url = next,
+                None => {
+                    if let Some(reference) = find
+                        && !found
+                    {
+                        self.fail_last(Failure::value(
+                            "/items",
+                            format!(
+                                "the created connection {reference} is on no page of the list \
+                                 ({page} page(s) read)"
+                            ),
+                        ));
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        self.fail_last(Failure::value(
+            "/next/href",
+            format!("the list still has a next page after {MAX_PAGES} pages"),
+        ));
+        Ok(())
+    }
+
+    /// Resolves a `next.href`; refuses one that leaves the server (the
+    /// token would go elsewhere) or that was already read (a loop).
+    fn follow(&self, href: &str, seen: &BTreeSet<String>) -> Result<Url, Failure> {
+        let base = Url::parse(&format!("{}/", self.base))
+            .map_err(|e| Failure::value("/next/href", e.to_string()))?;
+        let next = base.join(href).map_err(|e| {
+            Failure::value(
+                "/next/href",
+                format!("next.href `{href}` is not a URL: {e}"),
+            )
+        })?;
+        if next.origin() != base.origin() {
+            return Err(Failure::value(
+                "/next/href",
+                format!(
+                    "next.href `{href}` leaves the server under test; not followed \
+                     (the token would be sent there)"
+                ),
+            ));
+        }
+        if seen.contains(next.as_str()) {
+            return Err(Failure::value(
+                "/next/href",
+                format!("next.href `{href}` points to a page already read: the paging loops"),
+            ));
+        }
+        Ok(next)
+    }
+
+    /// Adds a failure to the last recorded check (a paging problem shows
+    /// only once its page is read) and prints its line again.
+    fn fail_last(&mut self, failure: Failure) {
+        if let Some(check) = self.report.fail_last(failure) {
+            let line = progress_line(check);
+            let line = self.report.scrub(&line);
+            (self.progress)(&line);
+        }
+    }
+
+    /// The retrieved connection reduced to the members the testConnection
+    /// body's `connection` schema declares (it forbids others).
+    fn as_connection_input(&self, connection: &Value) -> Value {
+        let document = self.contract.document();
+        let declared = document
+            .pointer("/components/schemas/TestConnectionRequest/properties/connection")
+            .map(|schema| crate::contract::resolve_ref(document, schema))
+            .and_then(|schema| schema.get("properties"))
+            .and_then(Value::as_object);
+        match (declared, connection.as_object()) {
+            (Some(declared), Some(members)) => Value::Object(
+                members
+                    .iter()
+                    .filter(|(name, _)| declared.contains_key(*name))
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect(),
+            ),
+            _ => connection.clone(),
+        }
+    }
+
+    async fn negative_checks(&mut self) -> Result<(), LiveError> {
+        let list_url = self.url("/v2/connections")?;
+        let mut no_token = self.planned(
+            "without a token",
+            LIST,
+            Method::GET,
+            list_url.clone(),
+            &[401],
+        );
+        no_token.credentials = Credentials::Missing;
+        self.exchange(no_token, |_, _| {}).await?;
+
+        let mut wrong_token =
+            self.planned("with a wrong token", LIST, Method::GET, list_url, &[401]);
+        wrong_token.credentials =
+            Credentials::Wrong(format!("conformance-wrong-token-{}", random_suffix()));
+        self.exchange(wrong_token, |_, _| {}).await?;
+
+        let unknown = format!("conformance-unknown-{}", random_suffix());
+        self.exchange(
+            self.planned(
+                format!("retrieve an unknown reference {unknown}"),
+                RETRIEVE,
+                Method::GET,
+                self.connection_url(&unknown)?,
+                &[404],
+            ),
+            |_, _| {},
+        )
+        .await?;
+
+        let create_url = self.url("/v2/connections")?;
+        let mut malformed = self.planned(
+            "create with malformed JSON",
+            CREATE,
+            Method::POST,
+            create_url.clone(),
+            &[400],
+        );
+        malformed.body = Some(Body {
+            text: r#"{"name": "conformance-malformed", "auth": {"#.to_string(),
+            content_type: "application/json",
+        });
+        self.exchange(malformed, |_, _| {}).await?;
+
+        if self.config.read_only {
+            return Ok(());
+        }
+        let example = create_example(self.contract).ok_or(LiveError::NoCreateExample)?;
+        let mut without_name = example.clone();
+        if let Some(object) = without_name.as_object_mut() {
+            object.remove("name");
+        }
+        let mut missing = self.planned(
+            "create without `name`",
+            CREATE,
+            Method::POST,
+            create_url.clone(),
+            &[400],
+        );
+        missing.body = Some(Body::json(&without_name));
+        self.exchange(missing, |_, _| {}).await?;
+
+        let mut wrong_type_body = example.clone();
+        wrong_type_body["name"] = json!(12345);
+        let mut wrong_type = self.planned(
+            "create with a number as `name`",
+            CREATE,
+            Method::POST,
+            create_url.clone(),
+            &[400],
+        );
+        wrong_type.body = Some(Body::json(&wrong_type_body));
+        self.exchange(wrong_type, |_, _| {}).await?;
+
+        let mut as_text = example;
+        as_text["name"] = json!(format!("{}-text-plain", unique_name()));
+        let mut media = self.planned(
+            "create with Content-Type text/plain",
+            CREATE,
+            Method::POST,
+            create_url,
+            &[415],
+        );
+        media.body = Some(Body {
+            text: as_text.to_string(),
+            content_type: "text/plain",
+        });
+        self.exchange(media, |_, _| {}).await?;
+        Ok(())
+    }
+}
+
+/// Reads status, `Content-Type` and body (at most [`MAX_BODY_BYTES`]).
+async fn read_response(
+    mut response: reqwest::Response,
+) -> Result<(u16, Option<String>, String), String> {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > MAX_BODY_BYTES {
+                    return Err(format!(
+                        "the {status} body is larger than {MAX_BODY_BYTES} bytes"
+                    ));
+                }
+            }
+            Ok(None) => break,
+            Err(error) => return Err(describe_transport_error(&error)),
+        }
+    }
+    Ok((
+        status,
+        content_type,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ))
+}
+
+fn describe_transport_error(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = if error.is_timeout() {
+        "timed out".to_string()
+    } else if error.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(BODY_EXCERPT_LIMIT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// A curl command that repeats the request; the token is written as
+/// `$CONNECTIONS_TOKEN` (a wrong token, being no secret, as is).
+fn curl_command(planned: &Planned) -> String {
+    // POSIX single quotes: everything literal, `'` written as '\''.
+    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+    let mut parts = vec![
+        "curl -sS -i".to_string(),
+        format!("-X {}", planned.method),
+        quote(planned.url.as_str()),
+    ];
+    match &planned.credentials {
+        Credentials::Token => parts.push(format!("-H \"Authorization: Bearer ${TOKEN_VARIABLE}\"")),
+        Credentials::Wrong(token) => {
+            parts.push(format!(
+                "-H {}",
+                quote(&format!("Authorization: Bearer {token}"))
+            ));
+        }
+        Credentials::Missing => {}
+    }
+    parts.push("-H 'Accept: application/json'".to_string());
+    if let Some(body) = &planned.body {
+        parts.push(format!(
+            "-H {}",
+            quote(&format!("Content-Type: {}", body.content_type))
+        ));
+        parts.push(format!("--data-raw {}", quote(&body.text)));
+    }
+    parts.join(" ")
+}
+
+fn expect_value(body: &Value, pointer: &str, expected: &Value, failures: &mut Vec<Failure>) {
+    match body.pointer(pointer) {
+        Some(actual) if actual == expected => {}
+        Some(actual) => failures.push(Failure::value(
+            pointer,
+            format!("expected {expected}, got {actual}"),
+        )),
+        None => failures.push(Failure::value(
+            pointer,
+            format!("expected {expected}, but the member is missing"),
+        )),
+    }
+}
+
+/// The response repeats what was sent: name, system type, request method
+/// and URL, auth type.
+fn check_echo(sent: &Value, body: &Value, failures: &mut Vec<Failure>) {
+    for pointer in [
+        "/name",
+        "/systemType",
+        "/request/requestType",
+        "/request/connectionUrl",
+        "/auth/authType",
+    ] {
+        if let Some(expected) = sent.pointer(pointer) {
+            expect_value(body, pointer, expected, failures);
+        }
+    }
+}
+
+/// `ref` is a non-empty string and `href` ends with it.
+fn check_reference(body: &Value, failures: &mut Vec<Failure>) {
+    let reference = body.get("ref").and_then(Value::as_str).unwrap_or_default();
+    if reference.is_empty() {
+        failures.push(Failure::value("/ref", "ref is missing or empty"));
+        return;
+    }
+    if let Some(href) = body.get("href").and_then(Value::as_str) {
+        let path = href.split(['?', '#']).next().unwrap_or_default();
+        if !path
+            .trim_end_matches('/')
+            .ends_with(&format!("/{reference}"))
+        {
+            failures.push(Failure::value(
+                "/href",
+                format!("href `{href}` does not end with the connection's ref `{reference}`"),
+            ));
+        }
+    }
+}
+
+/// A new connection's revision, when sent, is 1.
+fn check_first_revision(body: &Value, failures: &mut Vec<Failure>) {
+    if let Some(revision) = body.get("revision")
+        && revision != &json!(1)
+    {
+        failures.push(Failure::value(
+            "/revision",
+            format!("a new connection has revision 1, not {revision}"),
+        ));
+    }
+}
+
+/// A page holds no more items than its `limit` says.
+fn check_list_page(body: &Value, failures: &mut Vec<Failure>) {
+    let count = body
+        .get("items")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if let Some(limit) = body.get("limit").and_then(Value::as_u64)
+        && count as u64 > limit
+    {
+        failures.push(Failure::value(
+            "/items",
+            format!("{count} items on a page whose limit is {limit}"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_recognisable() {
+        let (a, b) = (unique_name(), unique_name());
+        assert!(a.starts_with("conformance-"), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn curl_never_holds_the_token_and_quotes_bodies() {
+        let planned = Planned {
+            name: "x".into(),
+            operation: CREATE,
+            method: Method::POST,
+            url: Url::parse("http://127.0.0.1:9/v2/connections").unwrap(),
+            credentials: Credentials::Token,
+            body: Some(Body::json(&json!({"name": "it's"}))),
+            expected: vec![201],
+        };
+        let curl = curl_command(&planned);
+        assert!(
+            curl.contains("\"Authorization: Bearer $CONNECTIONS_TOKEN\""),
+            "{curl}"
+        );
+        assert!(curl.contains("-X POST"), "{curl}");
+        let words = shlex::split(&curl).unwrap();
+        assert!(
+            words.contains(&r#"{"name":"it's"}"#.to_string()),
+            "{words:?}"
+        );
+    }
+
+    #[test]
+    fn the_create_example_comes_from_the_document() {
+        let contract = Contract::from_json(crate::COMMITTED_DOCUMENT).unwrap();
+        let example = create_example(&contract).unwrap();
+        assert!(example.get("name").is_some());
+        assert!(example.get("systemType").is_some());
+    }
+
+    #[test]
+    fn references_must_end_the_href() {
+        let mut failures = Vec::new();
+        check_reference(
+            &json!({"ref": "abc", "href": "http://h/v2/connections/abc"}),
+            &mut failures,
+        );
+        assert!(failures.is_empty());
+        check_reference(
+            &json!({"ref": "abc", "href": "http://h/v2/connections/xyz"}),
+            &mut failures,
+        );
+        assert_eq!(failures[0].instance_path.as_deref(), Some("/href"));
+    }
+}

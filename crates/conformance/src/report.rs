@@ -1,0 +1,668 @@
+//! The outcome of a suite run and its renderings: human text, JSON, JUnit.
+//!
+//! A [`Report`] is a list of [`Check`]s; a check is one example (the
+//! `examples` suite) or one HTTP exchange (the `live` suite), and it passed,
+//! failed with one or more [`Failure`]s, or was skipped with a reason.
+//!
+//! The JSON rendering is [`Report`] serialized as is; its field names are
+//! stable (snake case) and documented on each field. Secrets registered
+//! with [`Report::redact`] never appear in any rendering.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::contract::Violation;
+
+/// The JSON rendering's format version; bumped when a field changes
+/// meaning or disappears (adding fields does not bump it).
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+/// What replaces a secret (the access token) in every rendering.
+pub const REDACTED_TOKEN: &str = "$CONNECTIONS_TOKEN";
+
+/// How a report is rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per check, a summary, then each failure in detail.
+    Human,
+    /// The report as JSON (see [`Report`] for the fields).
+    Json,
+    /// JUnit XML, one test case per check.
+    Junit,
+}
+
+/// Whether a check passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every expectation held.
+    Passed,
+    /// At least one failure.
+    Failed,
+    /// Not run; `skipped_reason` says why.
+    Skipped,
+}
+
+/// The kind of a failure, for machines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The status is not the one the scenario expects.
+    Status,
+    /// The status is not documented for the operation.
+    UndocumentedStatus,
+    /// The `Content-Type` is not the documented media type.
+    ContentType,
+    /// The body is not JSON although JSON is documented.
+    BodyNotJson,
+    /// The body violates the documented schema.
+    Schema,
+    /// A value disagrees with what was sent or what the contract promises.
+    Value,
+    /// The request could not be sent or the response not read.
+    Transport,
+    /// The document itself is at fault (a schema that accepts anything,
+    /// an example without a schema, an unreadable fixture).
+    Document,
+}
+
+/// One thing that went wrong in a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// The kind of failure.
+    pub kind: FailureKind,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// JSON pointer into the payload, for schema and value failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_path: Option<String>,
+    /// The schema keyword that failed (`type`, `required`, `enum`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
+    /// Where that keyword sits in the document (`#/components/...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword_location: Option<String>,
+}
+
+impl Failure {
+    /// A failure with a message only.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            instance_path: None,
+            keyword: None,
+            keyword_location: None,
+        }
+    }
+
+    /// A value failure at an instance path.
+    pub fn value(instance_path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            instance_path: Some(instance_path.into()),
+            ..Self::new(FailureKind::Value, message)
+        }
+    }
+
+    /// A schema violation.
+    pub fn schema(violation: &Violation) -> Self {
+        Self {
+            kind: FailureKind::Schema,
+            message: violation.message.clone(),
+            instance_path: Some(violation.instance_path.clone()),
+            keyword: Some(violation.keyword.clone()),
+            keyword_location: Some(violation.keyword_location.clone()),
+        }
+    }
+}
+
+/// The request of a live check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestSummary {
+    /// The HTTP method.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+}
+
+/// The response of a live check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResponseSummary {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The body, cut at [`BODY_EXCERPT_LIMIT`] characters.
+    pub body_excerpt: String,
+}
+
+/// How much of a response body a report keeps.
+pub const BODY_EXCERPT_LIMIT: usize = 2000;
+
+/// How many lines of a body the human report shows.
+const BODY_LINES: usize = 40;
+
+/// One check: an example or an HTTP exchange.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Check {
+    /// What the check does ("create a connection", or the example's name).
+    pub name: String,
+    /// The operation it concerns, when one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+    /// Whether it passed.
+    pub outcome: Outcome,
+    /// The statuses the check accepts (live checks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expected_statuses: Vec<u16>,
+    /// JSON pointer of the example in the document (examples), or the
+    /// fixture's path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The request sent (live checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestSummary>,
+    /// The response received (live checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseSummary>,
+    /// Every failure; empty when passed.
+    pub failures: Vec<Failure>,
+    /// Why the check was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_reason: Option<String>,
+    /// A curl command that repeats the request, the token written as
+    /// `$CONNECTIONS_TOKEN`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
+    /// How long the check took, in milliseconds.
+    pub duration_ms: f64,
+}
+
+impl Check {
+    /// A check with no failures yet (outcome computed by [`Check::finish`]).
+    pub fn new(name: impl Into<String>, operation_id: Option<&str>) -> Self {
+        Self {
+            name: name.into(),
+            operation_id: operation_id.map(str::to_string),
+            outcome: Outcome::Passed,
+            expected_statuses: Vec::new(),
+            location: None,
+            request: None,
+            response: None,
+            failures: Vec::new(),
+            skipped_reason: None,
+            curl: None,
+            duration_ms: 0.0,
+        }
+    }
+
+    /// A skipped check.
+    pub fn skipped(
+        name: impl Into<String>,
+        operation_id: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            outcome: Outcome::Skipped,
+            skipped_reason: Some(reason.into()),
+            ..Self::new(name, operation_id)
+        }
+    }
+
+    /// Sets the outcome from the failures and records the duration.
+    pub fn finish(mut self, duration: Duration) -> Self {
+        self.duration_ms = duration.as_secs_f64() * 1000.0;
+        if self.outcome != Outcome::Skipped {
+            self.outcome = if self.failures.is_empty() {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            };
+        }
+        self
+    }
+
+    /// Whether the check failed.
+    pub fn failed(&self) -> bool {
+        self.outcome == Outcome::Failed
+    }
+}
+
+/// Counts of a report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Every check.
+    pub total: usize,
+    /// Checks that passed.
+    pub passed: usize,
+    /// Checks that failed.
+    pub failed: usize,
+    /// Checks that were skipped.
+    pub skipped: usize,
+}
+
+/// The outcome of one suite run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// [`JSON_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The suite: `examples` or `live`.
+    pub suite: String,
+    /// What was checked: the document (examples) or the base URL (live).
+    pub target: String,
+    /// The document's title and version.
+    pub document: String,
+    /// When the run started (RFC 3339).
+    pub started_at: String,
+    /// How long the run took, in milliseconds.
+    pub duration_ms: f64,
+    /// The counts.
+    pub summary: Summary,
+    /// Every check, in the order run.
+    pub checks: Vec<Check>,
+    #[serde(skip)]
+    secrets: Vec<String>,
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new(suite: &str, target: impl Into<String>, document: impl Into<String>) -> Self {
+        Self {
+            format_version: JSON_FORMAT_VERSION,
+            suite: suite.to_string(),
+            target: target.into(),
+            document: document.into(),
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            duration_ms: 0.0,
+            summary: Summary::default(),
+            checks: Vec::new(),
+            secrets: Vec::new(),
+        }
+    }
+
+    /// Registers a secret: every rendering writes [`REDACTED_TOKEN`] in
+    /// its place.
+    pub fn redact(&mut self, secret: &str) {
+        if !secret.is_empty() {
+            self.secrets.push(secret.to_string());
+        }
+    }
+
+    /// Adds a check and updates the counts.
+    pub fn push(&mut self, check: Check) {
+        self.summary.total += 1;
+        match check.outcome {
+            Outcome::Passed => self.summary.passed += 1,
+            Outcome::Failed => self.summary.failed += 1,
+            Outcome::Skipped => self.summary.skipped += 1,
+        }
+        self.checks.push(check);
+    }
+
+    /// Adds a failure to the last check (a finding that shows only after
+    /// the check was recorded); returns it.
+    pub fn fail_last(&mut self, failure: Failure) -> Option<&Check> {
+        let check = self.checks.last_mut()?;
+        match check.outcome {
+            Outcome::Passed => self.summary.passed -= 1,
+            Outcome::Skipped => self.summary.skipped -= 1,
+            Outcome::Failed => self.summary.failed -= 1,
+        }
+        self.summary.failed += 1;
+        check.outcome = Outcome::Failed;
+        check.failures.push(failure);
+        Some(check)
+    }
+
+    /// Whether every check passed or was skipped.
+    pub fn passed(&self) -> bool {
+        self.summary.failed == 0
+    }
+
+    /// The failed checks.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.failed())
+    }
+
+    /// Replaces every registered secret in `text`.
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, &self.secrets)
+    }
+
+    /// Renders the report.
+    pub fn render(&self, format: Format) -> String {
+        let text = match format {
+            Format::Human => {
+                let lines: String = self
+                    .checks
+                    .iter()
+                    .map(|c| format!("{}\n", progress_line(c)))
+                    .collect();
+                format!("{lines}\n{}", self.render_human())
+            }
+            Format::Json => {
+                let mut text = serde_json::to_string_pretty(self)
+                    .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+                text.push('\n');
+                text
+            }
+            Format::Junit => self.render_junit(),
+        };
+        self.scrub(&text)
+    }
+
+    /// The summary and the detail of each failure, without the progress
+    /// lines (those are printed while the suite runs, see
+    /// [`progress_line`]; [`Report::render`] includes them).
+    pub fn render_human(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&self.summary_line());
+        out.push('\n');
+        let failed: Vec<&Check> = self.failures().collect();
+        if !failed.is_empty() {
+            out.push_str("\nFailures:\n");
+            for check in failed {
+                out.push('\n');
+                out.push_str(&failure_detail(check));
+            }
+        }
+        self.scrub(&out)
+    }
+
+    /// "N checks: P passed, F failed, S skipped in T s".
+    pub fn summary_line(&self) -> String {
+        let Summary {
+            total,
+            passed,
+            failed,
+            skipped,
+        } = self.summary;
+        let took = if self.duration_ms < 1000.0 {
+            format!("{:.0} ms", self.duration_ms)
+        } else {
+            format!("{:.2} s", self.duration_ms / 1000.0)
+        };
+        format!(
+            "{} {total} checks against {}: {passed} passed, {failed} failed, {skipped} skipped in {took}",
+            self.suite, self.target
+        )
+    }
+
+    fn render_junit(&self) -> String {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+        let mut report = quick_junit::Report::new("conformance");
+        let mut suite = TestSuite::new(self.suite.as_str());
+        suite.set_time(Duration::from_secs_f64(self.duration_ms / 1000.0));
+        suite.add_property(("target", self.target.as_str()));
+        suite.add_property(("document", self.document.as_str()));
+        for check in &self.checks {
+            let status = match check.outcome {
+                Outcome::Passed => TestCaseStatus::success(),
+                Outcome::Skipped => {
+                    let mut status = TestCaseStatus::skipped();
+                    if let Some(reason) = &check.skipped_reason {
+                        status.set_message(reason.as_str());
+                    }
+                    status
+                }
+                Outcome::Failed => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    if let Some(first) = check.failures.first() {
+                        status.set_message(first.message.as_str());
+                        status.set_type(format!("{:?}", first.kind).to_ascii_lowercase());
+                    }
+                    status.set_description(failure_detail(check));
+                    status
+                }
+            };
+            let mut case = TestCase::new(check.name.as_str(), status);
+            case.set_classname(format!(
+                "{}.{}",
+                self.suite,
+                check.operation_id.as_deref().unwrap_or("document")
+            ));
+            case.set_time(Duration::from_secs_f64(check.duration_ms / 1000.0));
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+        report
+            .to_string()
+            .unwrap_or_else(|e| format!("<!-- the JUnit report could not be written: {e} -->\n"))
+    }
+}
+
+fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), REDACTED_TOKEN);
+        }
+    }
+    text
+}
+
+/// The line printed for a check as it completes: `✓`/`✗`/`-`, the
+/// operation, what was done, the status.
+pub fn progress_line(check: &Check) -> String {
+    let mark = match check.outcome {
+        Outcome::Passed => "✓",
+        Outcome::Failed => "✗",
+        Outcome::Skipped => "-",
+    };
+    let mut line = format!("{mark} ");
+    if let Some(operation) = &check.operation_id {
+        line.push_str(operation);
+        line.push_str(": ");
+    }
+    line.push_str(&check.name);
+    if let Some(request) = &check.request {
+        line.push_str(&format!("  {} {}", request.method, path_of(&request.url)));
+        match &check.response {
+            Some(response) => line.push_str(&format!(" → {}", response.status)),
+            None => line.push_str(" → no response"),
+        }
+        line.push_str(&format!("  ({:.0} ms)", check.duration_ms));
+    }
+    match check.outcome {
+        Outcome::Failed => {
+            let count = check.failures.len();
+            line.push_str(&format!(
+                "  [{count} failure{}]",
+                if count == 1 { "" } else { "s" }
+            ));
+        }
+        Outcome::Skipped => {
+            if let Some(reason) = &check.skipped_reason {
+                line.push_str(&format!("  (skipped: {reason})"));
+            }
+        }
+        Outcome::Passed => {}
+    }
+    line
+}
+
+/// The path and query of a URL, for compact lines.
+fn path_of(url: &str) -> &str {
+    url.find("://")
+        .and_then(|scheme_end| {
+            url[scheme_end + 3..]
+                .find('/')
+                .map(|i| &url[scheme_end + 3 + i..])
+        })
+        .unwrap_or(url)
+}
+
+/// The full account of a failed check.
+pub fn failure_detail(check: &Check) -> String {
+    let mut out = String::new();
+    out.push_str("✗ ");
+    if let Some(operation) = &check.operation_id {
+        out.push_str(operation);
+        out.push_str(": ");
+    }
+    out.push_str(&check.name);
+    out.push('\n');
+    if let Some(location) = &check.location {
+        out.push_str(&format!("  at {location}\n"));
+    }
+    if let Some(request) = &check.request {
+        out.push_str(&format!("  {} {}", request.method, request.url));
+        if let Some(response) = &check.response {
+            out.push_str(&format!(" → {}", response.status));
+            if let Some(content_type) = &response.content_type {
+                out.push_str(&format!(" ({content_type})"));
+            }
+        }
+        let unexpected = check
+            .response
+            .as_ref()
+            .is_some_and(|r| !check.expected_statuses.contains(&r.status));
+        if unexpected && !check.expected_statuses.is_empty() {
+            let expected: Vec<String> =
+                check.expected_statuses.iter().map(u16::to_string).collect();
+            out.push_str(&format!("; expected {}", expected.join(" or ")));
+        }
+        out.push('\n');
+    }
+    for failure in &check.failures {
+        out.push_str(&format!(
+            "  - [{}] {}\n",
+            format!("{:?}", failure.kind).to_ascii_lowercase(),
+            failure.message
+        ));
+        if let Some(path) = &failure.instance_path {
+            let shown = if path.is_empty() {
+                "(the whole body)"
+            } else {
+                path
+            };
+            out.push_str(&format!("      instance: {shown}\n"));
+        }
+        if let (Some(keyword), Some(location)) = (&failure.keyword, &failure.keyword_location) {
+            out.push_str(&format!("      keyword:  {keyword} at {location}\n"));
+        }
+    }
+    if let Some(response) = &check.response
+        && !response.body_excerpt.is_empty()
+    {
+        out.push_str("  body:\n");
+        let pretty = serde_json::from_str::<serde_json::Value>(&response.body_excerpt)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| response.body_excerpt.clone());
+        let lines: Vec<&str> = pretty.lines().collect();
+        for line in lines.iter().take(BODY_LINES) {
+            out.push_str(&format!("    {line}\n"));
+        }
+        if lines.len() > BODY_LINES {
+            out.push_str(&format!(
+                "    … ({} more lines)\n",
+                lines.len() - BODY_LINES
+            ));
+        }
+    }
+    if let Some(curl) = &check.curl {
+        out.push_str("  reproduce:\n");
+        out.push_str(&format!("    {curl}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        let mut report = Report::new("live", "http://127.0.0.1:1", "Doc 1.0");
+        report.redact("s3cret-token");
+        let mut passed = Check::new("list connections", Some("retrieveConnections"));
+        passed.request = Some(RequestSummary {
+            method: "GET".into(),
+            url: "http://127.0.0.1:1/v2/connections".into(),
+        });
+        passed.response = Some(ResponseSummary {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body_excerpt: "{}".into(),
+        });
+        report.push(passed.finish(Duration::from_millis(3)));
+        let mut failed = Check::new("retrieve <it> & \"check\"", Some("retrieveConnection"));
+        failed.failures.push(Failure::value(
+            "/name",
+            "the server echoed s3cret-token in its body",
+        ));
+        failed.curl = Some("curl -H \"Authorization: Bearer $CONNECTIONS_TOKEN\"".into());
+        report.push(failed.finish(Duration::from_millis(1)));
+        report.push(Check::skipped(
+            "test",
+            Some("testConnection"),
+            "no connection",
+        ));
+        report
+    }
+
+    #[test]
+    fn counts_follow_the_checks() {
+        let report = sample();
+        assert_eq!(
+            report.summary,
+            Summary {
+                total: 3,
+                passed: 1,
+                failed: 1,
+                skipped: 1
+            }
+        );
+        assert!(!report.passed());
+    }
+
+    #[test]
+    fn no_rendering_shows_the_token() {
+        let report = sample();
+        for format in [Format::Human, Format::Json, Format::Junit] {
+            let text = report.render(format);
+            assert!(!text.contains("s3cret-token"), "{format:?}: {text}");
+            assert!(text.contains(REDACTED_TOKEN), "{format:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn json_has_stable_field_names() {
+        let value: serde_json::Value =
+            serde_json::from_str(&sample().render(Format::Json)).unwrap();
+        assert_eq!(value["format_version"], 1);
+        assert_eq!(value["summary"]["failed"], 1);
+        assert_eq!(value["checks"][1]["outcome"], "failed");
+        assert_eq!(value["checks"][1]["failures"][0]["kind"], "value");
+        assert_eq!(value["checks"][1]["failures"][0]["instance_path"], "/name");
+        assert_eq!(value["checks"][0]["response"]["status"], 200);
+        assert_eq!(value["checks"][2]["skipped_reason"], "no connection");
+    }
+
+    #[test]
+    fn junit_is_escaped_xml_with_one_case_per_check() {
+        let xml = sample().render(Format::Junit);
+        assert!(xml.starts_with("<?xml"), "{xml}");
+        assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
+        assert!(
+            xml.contains("retrieve &lt;it&gt; &amp; &quot;check&quot;"),
+            "{xml}"
+        );
+        assert!(xml.contains("<failure"), "{xml}");
+        assert!(xml.contains("<skipped"), "{xml}");
+        assert!(xml.contains("tests=\"3\""), "{xml}");
+    }
+
+    #[test]
+    fn human_lines_mark_and_explain() {
+        let report = sample();
+        assert!(progress_line(&report.checks[0]).starts_with("✓ retrieveConnections: "));
+        assert!(progress_line(&report.checks[0]).contains("GET /v2/connections → 200"));
+        assert!(progress_line(&report.checks[1]).starts_with("✗ "));
+        let human = report.render(Format::Human);
+        assert!(human.contains("1 passed, 1 failed, 1 skipped"), "{human}");
+        assert!(human.contains("instance: /name"), "{human}");
+    }
+}

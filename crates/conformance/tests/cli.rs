@@ -1,0 +1,348 @@
+//! The `conformance` binary as a CI job runs it: commands, output formats
+//! and exit codes (0 passed, 1 violations, 2 could not run).
+
+mod common;
+
+use std::{path::Path, process::Output};
+
+use common::{Breakage, TOKEN, bounded, is, start_proxy, start_sandbox};
+use connections_conformance::exit;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_conformance");
+
+async fn conformance(args: &[&str], stdin: Option<&str>) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .args(args)
+        .env_remove("CONNECTIONS_TOKEN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).await.unwrap();
+    }
+    drop(input);
+    child.wait_with_output().await.unwrap()
+}
+
+async fn live(args: &[&str]) -> Output {
+    use tokio::process::Command;
+    Command::new(BIN)
+        .arg("live")
+        .args(args)
+        .env("CONNECTIONS_TOKEN", TOKEN)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap()
+}
+
+fn code(output: &Output) -> u8 {
+    output.status.code().unwrap() as u8
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn committed() -> Value {
+    serde_json::from_str(connections_conformance::COMMITTED_DOCUMENT).unwrap()
+}
+
+fn write(directory: &Path, name: &str, value: &Value) -> String {
+    let path = directory.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn the_committed_examples_pass() {
+    bounded(async {
+        let output = conformance(&["examples"], None).await;
+        assert_eq!(
+            code(&output),
+            exit::PASSED,
+            "{}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).contains(", 0 failed,"),
+            "{}",
+            stdout(&output)
+        );
+        assert!(stdout(&output).contains("no schema accepts anything"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_example_is_named_by_its_pointer() {
+    bounded(async {
+        let directory = tempfile::tempdir().unwrap();
+        let mut document = committed();
+        let pointer = "/paths/~1v2~1connections/post/responses/201/content/application~1json/examples/created/value";
+        document.pointer_mut(pointer).unwrap()["name"] = json!(42);
+        let path = write(directory.path(), "doctored.json", &document);
+        let output = conformance(&["examples", "--document", &path], None).await;
+        let text = stdout(&output);
+        assert_eq!(code(&output), exit::VIOLATIONS, "{text}");
+        assert!(text.contains(&format!("at #{pointer}")), "{text}");
+        assert!(text.contains("instance: /name"), "{text}");
+        assert!(
+            text.contains("keyword:  type at #/components/schemas/Connection/properties/name/type"),
+            "{text}"
+        );
+        assert!(text.contains("1 failed"), "{text}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_schema_that_accepts_anything_is_reported() {
+    bounded(async {
+        let directory = tempfile::tempdir().unwrap();
+        let mut document = committed();
+        document["components"]["schemas"]["Connection"]["properties"]["name"] =
+            json!({"description": "meant to be a string"});
+        let path = write(directory.path(), "loose.json", &document);
+        let output =
+            conformance(&["examples", "--document", &path, "--format", "json"], None).await;
+        assert_eq!(code(&output), exit::VIOLATIONS, "{}", stderr(&output));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let failed: Vec<&Value> = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["outcome"] == "failed")
+            .collect();
+        assert_eq!(failed.len(), 1, "{report:#}");
+        assert_eq!(
+            failed[0]["location"],
+            "#/components/schemas/Connection/properties/name"
+        );
+        assert_eq!(failed[0]["failures"][0]["kind"], "document");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn fixtures_beside_the_document_are_validated() {
+    bounded(async {
+        let directory = tempfile::tempdir().unwrap();
+        let path = write(directory.path(), "connections.json", &committed());
+        let fixtures = directory.path().join("examples");
+        std::fs::create_dir_all(fixtures.join("createConnection")).unwrap();
+        std::fs::create_dir_all(fixtures.join("components")).unwrap();
+        let error = json!({"status": 400, "code": "BAD"});
+        write(&fixtures.join("createConnection"), "400.json", &error);
+        write(
+            &fixtures.join("components"),
+            "ErrorBody.invalid.json",
+            &json!({"status": "x"}),
+        );
+        write(
+            &fixtures.join("createConnection"),
+            "201.json",
+            &json!({"name": 1}),
+        );
+        let output = conformance(&["examples", "--document", &path], None).await;
+        let text = stdout(&output);
+        assert_eq!(code(&output), exit::VIOLATIONS, "{text}");
+        assert!(
+            text.contains("✓ createConnection: fixture createConnection/400.json"),
+            "{text}"
+        );
+        assert!(
+            text.contains("✓ fixture components/ErrorBody.invalid.json"),
+            "{text}"
+        );
+        assert!(
+            text.contains("✗ createConnection: fixture createConnection/201.json"),
+            "{text}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_document_that_is_not_openapi_3_1_cannot_run() {
+    bounded(async {
+        let directory = tempfile::tempdir().unwrap();
+        let path = write(directory.path(), "old.json", &json!({"openapi": "3.0.3"}));
+        let output = conformance(&["examples", "--document", &path], None).await;
+        assert_eq!(code(&output), exit::COULD_NOT_RUN);
+        let reason = stderr(&output);
+        assert_eq!(reason.lines().count(), 1, "{reason}");
+        assert!(reason.contains("3.0.3"), "{reason}");
+        let output = conformance(&["examples", "--document", "/nonexistent/doc.json"], None).await;
+        assert_eq!(code(&output), exit::COULD_NOT_RUN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn validate_checks_one_payload() {
+    bounded(async {
+        let directory = tempfile::tempdir().unwrap();
+        let good = write(
+            directory.path(),
+            "good.json",
+            &json!({"status": 404, "code": "NOT_FOUND"}),
+        );
+        let output = conformance(
+            &["validate", "--operation", "retrieveConnection", "--status", "404", &good],
+            None,
+        )
+        .await;
+        assert_eq!(code(&output), exit::PASSED, "{}", stdout(&output));
+
+        let output = conformance(
+            &["validate", "--operation", "createConnection", "--request", "-"],
+            Some(r#"{"name": 7, "auth": {"authType": "NONE"}, "request": {"requestType": "GET", "connectionUrl": "x"}, "systemType": "AI"}"#),
+        )
+        .await;
+        let text = stdout(&output);
+        assert_eq!(code(&output), exit::VIOLATIONS, "{text}");
+        assert!(text.contains("the request body of createConnection"), "{text}");
+        assert!(text.contains("/name: 7 is not of type \"string\""), "{text}");
+
+        let output = conformance(
+            &["validate", "--operation", "createConnection", "--request"],
+            Some("{\n  \"name\": \"x\",\n}"),
+        )
+        .await;
+        assert_eq!(code(&output), exit::VIOLATIONS);
+        assert!(stdout(&output).contains("line 3, column 1"), "{}", stdout(&output));
+
+        let output = conformance(&["validate", "--operation", "deleteConnection", "-"], Some("{}")).await;
+        assert_eq!(code(&output), exit::COULD_NOT_RUN);
+        assert!(stderr(&output).contains("createConnection"), "{}", stderr(&output));
+
+        let output = conformance(
+            &["validate", "--operation", "createConnection", "--status", "200", "-"],
+            Some("{}"),
+        )
+        .await;
+        assert_eq!(code(&output), exit::COULD_NOT_RUN);
+        assert!(stderr(&output).contains("status 200 is not documented"), "{}", stderr(&output));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_arguments_and_unreachable_servers_cannot_run() {
+    bounded(async {
+        let output = conformance(&["live", "--token", "x"], None).await;
+        assert_eq!(code(&output), exit::COULD_NOT_RUN);
+        let output = conformance(&["live", "--base-url", "http://127.0.0.1:1"], None).await;
+        assert_eq!(
+            code(&output),
+            exit::COULD_NOT_RUN,
+            "no token: {}",
+            stderr(&output)
+        );
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        let url = format!("http://{address}");
+        let output = live(&["--base-url", &url]).await;
+        assert_eq!(code(&output), exit::COULD_NOT_RUN);
+        let reason = stderr(&output);
+        assert!(reason.contains("cannot reach"), "{reason}");
+        assert_eq!(reason.lines().count(), 1, "{reason}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_live_run_against_the_sandbox_exits_0_and_writes_json() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let directory = tempfile::tempdir().unwrap();
+        let report_path = directory.path().join("report.json");
+        let output = live(&[
+            "--base-url",
+            sandbox.base_url(),
+            "--format",
+            "json",
+            "--output",
+            report_path.to_str().unwrap(),
+        ])
+        .await;
+        let text = stdout(&output);
+        assert_eq!(code(&output), exit::PASSED, "{text}{}", stderr(&output));
+        assert!(
+            text.contains("✓ createConnection: create conformance-"),
+            "{text}"
+        );
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+        assert_eq!(report["suite"], "live");
+        assert_eq!(report["summary"]["failed"], 0);
+        assert!(report["summary"]["passed"].as_u64().unwrap() >= 14);
+        let everything = format!("{text}{}{report}", stderr(&output));
+        assert!(!everything.contains(TOKEN), "the token leaked");
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_broken_server_exits_1_with_details_and_a_curl_line() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(|request, response| {
+                if is(request, "GET", "/v2/connections/*") && response.status == 200 {
+                    let mut body = response.json().unwrap();
+                    body["archived"] = json!("no");
+                    response.set_json(&body);
+                }
+            }),
+        )
+        .await;
+        let output = live(&["--base-url", &proxy.base_url]).await;
+        let text = stdout(&output);
+        assert_eq!(code(&output), exit::VIOLATIONS, "{text}");
+        assert!(text.contains("✗ retrieveConnection: retrieve "), "{text}");
+        assert!(text.contains("Failures:"), "{text}");
+        assert!(text.contains("instance: /archived"), "{text}");
+        assert!(
+            text.contains("curl -sS -i -X GET")
+                && text.contains("\"Authorization: Bearer $CONNECTIONS_TOKEN\""),
+            "{text}"
+        );
+        assert!(!text.contains(TOKEN), "the token leaked: {text}");
+
+        let output = live(&["--base-url", &proxy.base_url, "--format", "junit"]).await;
+        assert_eq!(code(&output), exit::VIOLATIONS);
+        let xml = stdout(&output);
+        assert!(xml.starts_with("<?xml"), "{xml}");
+        assert!(xml.contains("<failure"), "{xml}");
+        assert!(
+            xml.contains("classname=\"live.retrieveConnection\""),
+            "{xml}"
+        );
+        assert!(!xml.contains(TOKEN));
+        // Progress goes to stderr so that stdout stays a report.
+        assert!(
+            stderr(&output).contains("✗ retrieveConnection"),
+            "{}",
+            stderr(&output)
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
