@@ -118,7 +118,7 @@ pub struct LiveArgs {
     /// The document.
     #[command(flatten)]
     pub document: DocumentArgs,
-    /// The server's base URL, such as https://api-engage-eu.sitecorecloud.io.
+    /// The server's base URL, such as `https://api-engage-eu.sitecorecloud.io`.
     #[arg(long, value_name = "URL")]
     pub base_url: Url,
     /// The bearer token (also read from CONNECTIONS_TOKEN; never printed).

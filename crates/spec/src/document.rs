@@ -3,7 +3,7 @@
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        self, InfoBuilder, LicenseBuilder, ServerBuilder,
+        self, ContactBuilder, InfoBuilder, LicenseBuilder, ServerBuilder,
         example::ExampleBuilder,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
@@ -87,6 +87,12 @@ impl Modify for Contract {
                  `Authorization: Bearer <token>`. This document is the contract as published by the \
                  connections contract workspace; where Sitecore's documentation is silent or \
                  contradicts itself, the schema descriptions record the decision taken.",
+            ))
+            .contact(Some(
+                ContactBuilder::new()
+                    .name(Some("Connections contract maintainers"))
+                    .url(Some(env!("CARGO_PKG_REPOSITORY")))
+                    .build(),
             ))
             .license(Some(LicenseBuilder::new().name("MIT OR Apache-2.0").identifier(Some("MIT OR Apache-2.0")).build()))
             .build();
