@@ -21,7 +21,7 @@ use std::{
 };
 
 use connections_conformance::{
-    cli::{self, DocumentArgs, ExamplesArgs, LiveArgs, OutputArgs},
+    cli::{self, DocumentArgs, ExamplesArgs, LiveArgs, LiveAuthArgs, OutputArgs},
     exit,
     live::random_token,
 };
@@ -116,7 +116,7 @@ fn live_against_sandbox(root: &Path, document: DocumentArgs) -> Result<u8, Confo
     let code = cli::live(&LiveArgs {
         document,
         base_url,
-        token,
+        auth: LiveAuthArgs::with_token(token),
         read_only: false,
         timeout: 30,
         probe_url: None,

@@ -10,7 +10,11 @@ use std::{
     time::Duration,
 };
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand, builder::NonEmptyStringValueParser};
+use connections_client::{
+    ENV_AUDIENCE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN_URL,
+    auth::{ClientCredentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_URL},
+};
 use url::Url;
 
 use crate::{
@@ -18,7 +22,7 @@ use crate::{
     contract::Contract,
     examples::check_examples,
     exit,
-    live::{LiveConfig, TOKEN_VARIABLE, run_live},
+    live::{LiveConfig, TOKEN_VARIABLE, fetch_access_token, run_live},
     payload::{Direction, PayloadVerdict, parse_json, payload_schema},
     report::{Format, Report, progress_line},
 };
@@ -42,8 +46,9 @@ pub enum Command {
     /// Validate one captured payload against an operation's request or
     /// response schema.
     Validate(ValidateArgs),
-    /// Run the conformance scenario against a running server.
-    Live(LiveArgs),
+    /// Run the conformance scenario against a running server, with a
+    /// bearer token or with client credentials to fetch one.
+    Live(Box<LiveArgs>),
 }
 
 /// Where the document comes from.
@@ -112,8 +117,121 @@ pub struct ValidateArgs {
     pub file: Option<PathBuf>,
 }
 
+/// How `conformance live` authenticates: exactly one of a bearer token
+/// (`--token`) and client credentials (`--client-id` with
+/// `--client-secret`), with which the token is fetched before the run by
+/// the client crate's OAuth flow. Neither the secret nor any token is ever
+/// printed.
+#[derive(Debug, Clone, Args)]
+#[group(skip)]
+#[command(group(
+    ArgGroup::new("authentication")
+        .args(["token", "client_id"])
+        .required(true)
+        .multiple(false)
+))]
+pub struct LiveAuthArgs {
+    /// The bearer token (also read from CONNECTIONS_TOKEN; never printed).
+    #[arg(
+        long,
+        env = TOKEN_VARIABLE,
+        hide_env_values = true,
+        value_name = "TOKEN",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    pub token: Option<String>,
+    /// The client id (API key) to fetch a token with, instead of --token;
+    /// needs --client-secret.
+    #[arg(
+        long,
+        env = ENV_CLIENT_ID,
+        value_name = "ID",
+        requires = "client_secret",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    pub client_id: Option<String>,
+    /// The client secret (API secret) that goes with --client-id (never
+    /// printed).
+    #[arg(
+        long,
+        env = ENV_CLIENT_SECRET,
+        hide_env_values = true,
+        value_name = "SECRET",
+        requires = "client_id",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    pub client_secret: Option<String>,
+    /// The OAuth token endpoint for --client-id (not with --token).
+    #[arg(
+        long,
+        env = ENV_TOKEN_URL,
+        value_name = "URL",
+        default_value = DEFAULT_TOKEN_URL,
+        conflicts_with = "token"
+    )]
+    pub token_url: Url,
+    /// The audience asked for with --client-id (not with --token).
+    #[arg(
+        long,
+        env = ENV_AUDIENCE,
+        value_name = "AUDIENCE",
+        default_value = DEFAULT_AUDIENCE,
+        conflicts_with = "token",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    pub audience: String,
+}
+
+impl LiveAuthArgs {
+    /// Authentication with a bearer token.
+    pub fn with_token(token: impl Into<String>) -> Self {
+        Self {
+            token: Some(token.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Authentication with client credentials against Sitecore's token
+    /// endpoint and audience.
+    pub fn with_client_credentials(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        Self {
+            client_id: Some(client_id.into()),
+            client_secret: Some(client_secret.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The client credentials, when they are the way to authenticate.
+    pub fn client_credentials(&self) -> Option<ClientCredentials> {
+        let (Some(id), Some(secret)) = (&self.client_id, &self.client_secret) else {
+            return None;
+        };
+        Some(
+            ClientCredentials::new(id, secret)
+                .with_token_url(self.token_url.clone())
+                .with_audience(&self.audience),
+        )
+    }
+}
+
+impl Default for LiveAuthArgs {
+    fn default() -> Self {
+        Self {
+            token: None,
+            client_id: None,
+            client_secret: None,
+            token_url: Url::parse(DEFAULT_TOKEN_URL).expect("the default token URL is a URL"),
+            audience: DEFAULT_AUDIENCE.to_string(),
+        }
+    }
+}
+
 /// `conformance live`.
 #[derive(Debug, Clone, Args)]
+#[command(after_help = LIVE_EXAMPLES)]
 pub struct LiveArgs {
     /// The document.
     #[command(flatten)]
@@ -121,9 +239,9 @@ pub struct LiveArgs {
     /// The server's base URL, such as `https://api-engage-eu.sitecorecloud.io`.
     #[arg(long, value_name = "URL")]
     pub base_url: Url,
-    /// The bearer token (also read from CONNECTIONS_TOKEN; never printed).
-    #[arg(long, env = TOKEN_VARIABLE, hide_env_values = true, value_name = "TOKEN")]
-    pub token: String,
+    /// How requests authenticate.
+    #[command(flatten)]
+    pub auth: LiveAuthArgs,
     /// Only requests that cannot write (GETs and negative checks that no
     /// server can turn into a write): safe for a production tenant.
     #[arg(long)]
@@ -139,6 +257,18 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 }
+
+/// The examples under `conformance live --help`.
+const LIVE_EXAMPLES: &str = "\
+Examples:
+  With a token:
+    CONNECTIONS_TOKEN=... conformance live --base-url https://api-engage-eu.sitecorecloud.io --read-only
+  With the tenant's API key and secret (the token is fetched from
+  https://auth.sitecorecloud.io/oauth/token, or --token-url):
+    CONNECTIONS_CLIENT_ID=... CONNECTIONS_CLIENT_SECRET=... \\
+      conformance live --base-url https://api-engage-eu.sitecorecloud.io --read-only
+Exit codes: 0 every check passed, 1 contract violations, 2 could not run
+(unreachable server, token request refused, bad arguments).";
 
 /// Why a command could not run.
 #[derive(Debug, thiserror::Error)]
@@ -425,12 +555,24 @@ pub fn live(args: &LiveArgs) -> u8 {
         Ok(runtime) => runtime,
         Err(error) => return could_not_run(&CliError::Runtime(error)),
     };
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let token = match (&args.auth.token, args.auth.client_credentials()) {
+        (_, Some(credentials)) => {
+            match runtime.block_on(fetch_access_token(credentials, timeout)) {
+                Ok(token) => token.secret().to_string(),
+                Err(error) => return could_not_run(&error),
+            }
+        }
+        (Some(token), None) => token.clone(),
+        (None, None) => String::new(),
+    };
     let config = LiveConfig {
         base_url: args.base_url.clone(),
-        token: args.token.clone(),
+        token,
         read_only: args.read_only,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout,
         probe_url: args.probe_url.clone(),
+        client_secret: args.auth.client_secret.clone(),
     };
     let to_stderr = args.output.output.is_none() && args.output.format != Format::Human;
     let result = runtime.block_on(run_live(&contract, &config, |line| {

@@ -26,6 +26,9 @@
 //!
 //! The token is never written anywhere: curl commands say
 //! `$CONNECTIONS_TOKEN`, and every rendering of the report replaces it.
+//! With client credentials, [`fetch_access_token`] obtains the token by the
+//! client crate's own flow ([`TokenProvider`]) before the run, and the
+//! client secret is redacted as well.
 
 use std::{
     collections::BTreeSet,
@@ -33,6 +36,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use connections_client::auth::{AccessToken, ClientCredentials, TokenError, TokenProvider};
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 use url::Url;
@@ -41,8 +45,8 @@ use crate::{
     contract::{Contract, is_json_media_type, media_type_essence},
     payload::parse_json,
     report::{
-        BODY_EXCERPT_LIMIT, Check, Failure, FailureKind, Report, RequestSummary, ResponseSummary,
-        progress_line,
+        BODY_EXCERPT_LIMIT, Check, Failure, FailureKind, REDACTED_CLIENT_SECRET, Report,
+        RequestSummary, ResponseSummary, progress_line,
     },
 };
 
@@ -82,6 +86,9 @@ pub struct LiveConfig {
     /// `testConnection` calls); `None` for the server's own
     /// `/v2/connections`.
     pub probe_url: Option<String>,
+    /// The client secret the token was fetched with, if it was: every
+    /// rendering writes `$CONNECTIONS_CLIENT_SECRET` in its place.
+    pub client_secret: Option<String>,
 }
 
 impl LiveConfig {
@@ -93,6 +100,7 @@ impl LiveConfig {
             read_only: false,
             timeout: Duration::from_secs(30),
             probe_url: None,
+            client_secret: None,
         }
     }
 }
@@ -105,7 +113,7 @@ pub enum LiveError {
     #[error("the base URL {0} is not an http:// or https:// URL")]
     BadBaseUrl(String),
     /// The token is empty.
-    #[error("no token: pass --token or set {TOKEN_VARIABLE}")]
+    #[error("no token: pass --token (or set {TOKEN_VARIABLE}), or --client-id and --client-secret")]
     NoToken,
     /// The first request got no HTTP answer.
     #[error("cannot reach {url}: {reason}")]
@@ -121,6 +129,35 @@ pub enum LiveError {
     /// Neither the document nor the spec crate has a create example.
     #[error("the document has no createConnection request example to create a connection from")]
     NoCreateExample,
+    /// No access token could be obtained with the client credentials; the
+    /// message names the token URL and the OAuth error.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// Obtains an access token with client credentials, by the same flow as
+/// `ConnectionsClient` ([`TokenProvider`]: one token request, transient
+/// failures retried), each request limited to `timeout`.
+pub async fn fetch_access_token(
+    credentials: ClientCredentials,
+    timeout: Duration,
+) -> Result<AccessToken, LiveError> {
+    let provider = TokenProvider::new(credentials, http_client(timeout)?);
+    Ok(provider.access_token().await?)
+}
+
+/// The HTTP client of the suite: `timeout` per request, no redirects.
+fn http_client(timeout: Duration) -> Result<reqwest::Client, LiveError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "connections-conformance/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+        .map_err(|e| LiveError::Client(e.to_string()))
 }
 
 /// How a request authenticates.
@@ -178,19 +215,13 @@ pub async fn run_live(
     if config.token.is_empty() {
         return Err(LiveError::NoToken);
     }
-    let client = reqwest::Client::builder()
-        .timeout(config.timeout)
-        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!(
-            "connections-conformance/",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .build()
-        .map_err(|e| LiveError::Client(e.to_string()))?;
+    let client = http_client(config.timeout)?;
     let base = config.base_url.as_str().trim_end_matches('/').to_string();
     let mut report = Report::new("live", base.clone(), contract.title());
     report.redact(&config.token);
+    if let Some(secret) = &config.client_secret {
+        report.redact_as(secret, REDACTED_CLIENT_SECRET);
+    }
     let mut runner = Runner {
         contract,
         config,

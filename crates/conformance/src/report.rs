@@ -21,6 +21,10 @@ pub const JSON_FORMAT_VERSION: u32 = 1;
 /// What replaces a secret (the access token) in every rendering.
 pub const REDACTED_TOKEN: &str = "$CONNECTIONS_TOKEN";
 
+/// What replaces the client secret (when the token was fetched with
+/// client credentials) in every rendering.
+pub const REDACTED_CLIENT_SECRET: &str = "$CONNECTIONS_CLIENT_SECRET";
+
 /// How a report is rendered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -262,8 +266,9 @@ pub struct Report {
     pub summary: Summary,
     /// Every check, in the order run.
     pub checks: Vec<Check>,
+    /// Each secret with what replaces it, longest secret first.
     #[serde(skip)]
-    secrets: Vec<String>,
+    secrets: Vec<(String, &'static str)>,
 }
 
 impl Report {
@@ -285,8 +290,17 @@ impl Report {
     /// Registers a secret: every rendering writes [`REDACTED_TOKEN`] in
     /// its place.
     pub fn redact(&mut self, secret: &str) {
+        self.redact_as(secret, REDACTED_TOKEN);
+    }
+
+    /// Registers a secret that every rendering writes as `placeholder`
+    /// (such as [`REDACTED_CLIENT_SECRET`]).
+    pub fn redact_as(&mut self, secret: &str, placeholder: &'static str) {
         if !secret.is_empty() {
-            self.secrets.push(secret.to_string());
+            self.secrets.push((secret.to_string(), placeholder));
+            // A secret that holds another is replaced before it.
+            self.secrets
+                .sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
         }
     }
 
@@ -433,11 +447,11 @@ impl Report {
     }
 }
 
-fn scrub(text: &str, secrets: &[String]) -> String {
+fn scrub(text: &str, secrets: &[(String, &'static str)]) -> String {
     let mut text = text.to_string();
-    for secret in secrets {
+    for (secret, placeholder) in secrets {
         if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), REDACTED_TOKEN);
+            text = text.replace(secret.as_str(), placeholder);
         }
     }
     text
@@ -625,6 +639,27 @@ mod tests {
             let text = report.render(format);
             assert!(!text.contains("s3cret-token"), "{format:?}: {text}");
             assert!(text.contains(REDACTED_TOKEN), "{format:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_client_secret_is_redacted_by_name_even_inside_another_secret() {
+        let mut report = Report::new("live", "http://127.0.0.1:1", "Doc 1.0");
+        // The shorter secret is registered first and is part of the longer.
+        report.redact_as("abc", REDACTED_CLIENT_SECRET);
+        report.redact("xabcx-token");
+        let mut check = Check::new("list connections", Some("retrieveConnections"));
+        check
+            .failures
+            .push(Failure::value("/name", "echoed xabcx-token and abc"));
+        report.push(check.finish(Duration::from_millis(1)));
+        for format in [Format::Human, Format::Json, Format::Junit] {
+            let text = report.render(format);
+            assert!(!text.contains("abc"), "{format:?}: {text}");
+            assert!(
+                text.contains("echoed $CONNECTIONS_TOKEN and $CONNECTIONS_CLIENT_SECRET"),
+                "{format:?}: {text}"
+            );
         }
     }
 

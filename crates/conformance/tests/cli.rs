@@ -17,6 +17,8 @@ async fn conformance(args: &[&str], stdin: Option<&str>) -> Output {
     command
         .args(args)
         .env_remove("CONNECTIONS_TOKEN")
+        .env_remove("CONNECTIONS_CLIENT_ID")
+        .env_remove("CONNECTIONS_CLIENT_SECRET")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -36,6 +38,10 @@ async fn live(args: &[&str]) -> Output {
         .arg("live")
         .args(args)
         .env("CONNECTIONS_TOKEN", TOKEN)
+        .env_remove("CONNECTIONS_CLIENT_ID")
+        .env_remove("CONNECTIONS_CLIENT_SECRET")
+        .env_remove("CONNECTIONS_TOKEN_URL")
+        .env_remove("CONNECTIONS_AUDIENCE")
         .kill_on_drop(true)
         .output()
         .await

@@ -2,6 +2,10 @@
 //! cache that keeps a token until shortly before it expires, and one
 //! refresh at a time however many tasks share the client.
 //!
+//! [`TokenProvider`] is what [`ConnectionsClient`](crate::ConnectionsClient)
+//! uses; it is public so that other tools (the conformance suite, scripts)
+//! obtain tokens exactly as the client does.
+//!
 //! The token request is `POST <token URL>` with the form fields
 //! `client_id`, `client_secret`, `grant_type=client_credentials` and
 //! `audience`; the answer carries `access_token`, `expires_in`,
@@ -176,6 +180,27 @@ impl ClientCredentials {
     }
 }
 
+/// An access token, as the token endpoint issued it.
+///
+/// It is a secret: its `Debug` output is `AccessToken(<redacted>)` and it
+/// has no `Display`; [`AccessToken::secret`] gives the token itself, to put
+/// in an `Authorization: Bearer` header.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(Arc<str>);
+
+impl AccessToken {
+    /// The token itself. Keep it out of logs and reports.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
 /// An access token ready to send, with the number of the token request
 /// that produced it (so a 401 can retire exactly that token).
 #[derive(Clone, Debug)]
@@ -184,9 +209,10 @@ pub(crate) struct BearerToken {
     pub(crate) generation: u64,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct CachedToken {
     token: BearerToken,
+    access_token: AccessToken,
     /// When to stop using the token; `None` when the endpoint gave no
     /// `expires_in` (the token is then kept until a 401 retires it).
     renew_at: Option<Instant>,
@@ -212,7 +238,25 @@ struct Flight {
 /// mutex, so when many tasks find the token missing or expired, one of them
 /// asks the endpoint and the others wait for its answer: its token, or its
 /// error (they do not ask again, so a wrong secret costs one request).
-pub(crate) struct TokenProvider {
+///
+/// A token is kept until 60 s or a tenth of its `expires_in` before it
+/// expires (whichever is less). Transient failures of the token endpoint
+/// (503, 429, no answer) are retried under a [`RetryPolicy`]. It runs on
+/// tokio.
+///
+/// ```no_run
+/// use connections_client::auth::{ClientCredentials, TokenProvider};
+///
+/// # async fn demo() -> Result<(), connections_client::TokenError> {
+/// let provider = TokenProvider::new(ClientCredentials::new("api key", "api secret"), reqwest::Client::new());
+/// let token = provider.access_token().await?; // one token request
+/// let again = provider.access_token().await?; // the cached token
+/// assert_eq!(token, again);
+/// # let _ = token.secret();
+/// # Ok(())
+/// # }
+/// ```
+pub struct TokenProvider {
     http: reqwest::Client,
     credentials: ClientCredentials,
     retry: RetryPolicy,
@@ -250,24 +294,40 @@ struct TokenRejection {
 }
 
 impl TokenProvider {
-    /// A provider that requests tokens with `http`, retrying transient
-    /// failures of the token endpoint under `retry`.
-    pub(crate) fn new(
-        http: reqwest::Client,
-        credentials: ClientCredentials,
-        retry: RetryPolicy,
-    ) -> Self {
+    /// A provider that requests tokens for `credentials` with `http` (whose
+    /// timeouts apply to each token request), retrying transient failures
+    /// of the token endpoint under the default [`RetryPolicy`].
+    pub fn new(credentials: ClientCredentials, http: reqwest::Client) -> Self {
         Self {
             http,
             credentials,
-            retry,
+            retry: RetryPolicy::default(),
             cache: RwLock::new(None),
             flight: tokio::sync::Mutex::new(Flight::default()),
             finished: AtomicU64::new(0),
         }
     }
 
-    fn fresh(&self) -> Option<BearerToken> {
+    /// The same provider retrying the token endpoint under `retry`
+    /// ([`RetryPolicy::disabled`] for a single attempt).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The credentials tokens are requested with.
+    pub fn credentials(&self) -> &ClientCredentials {
+        &self.credentials
+    }
+
+    /// An access token that has not expired: the cached one, or a new one
+    /// from the token endpoint. The error names the token URL and says
+    /// what to check (for a wrong secret: `401 invalid_client`).
+    pub async fn access_token(&self) -> Result<AccessToken, TokenError> {
+        self.current().await.map(|cached| cached.access_token)
+    }
+
+    fn fresh(&self) -> Option<CachedToken> {
         let cache = self
             .cache
             .read()
@@ -275,11 +335,16 @@ impl TokenProvider {
         cache
             .as_ref()
             .filter(|cached| cached.is_fresh(Instant::now()))
-            .map(|cached| cached.token.clone())
+            .cloned()
     }
 
-    /// A token that has not expired: the cached one, or a new one.
+    /// A token that has not expired, ready to send: the cached one, or a
+    /// new one.
     pub(crate) async fn token(&self) -> Result<BearerToken, TokenError> {
+        self.current().await.map(|cached| cached.token)
+    }
+
+    async fn current(&self) -> Result<CachedToken, TokenError> {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
@@ -299,17 +364,14 @@ impl TokenProvider {
         let generation = flight.generation;
         let outcome = self.request_token(generation).await;
         match &outcome {
-            Ok((token, renew_at)) => {
-                *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(CachedToken {
-                    token: token.clone(),
-                    renew_at: *renew_at,
-                });
+            Ok(cached) => {
+                *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(cached.clone());
                 flight.last_failure = None;
             }
             Err(error) => flight.last_failure = Some(error.clone()),
         }
         self.finished.fetch_add(1, Ordering::AcqRel);
-        outcome.map(|(token, _)| token)
+        outcome
     }
 
     /// Forgets the token of request `generation` (the server refused it);
@@ -324,10 +386,7 @@ impl TokenProvider {
         }
     }
 
-    async fn request_token(
-        &self,
-        generation: u64,
-    ) -> Result<(BearerToken, Option<Instant>), TokenError> {
+    async fn request_token(&self, generation: u64) -> Result<CachedToken, TokenError> {
         let url = self.credentials.token_url.as_str().to_string();
         let unreachable = |error: reqwest::Error| TokenError::Unreachable {
             url: url.clone(),
@@ -390,7 +449,11 @@ impl TokenProvider {
             .expires_in
             .map(|seconds| requested_at + lifetime_before_renewal(Duration::from_secs(seconds)));
         tracing::debug!(token_url = %url, generation, expires_in = answer.expires_in, "access token received");
-        Ok((BearerToken { header, generation }, renew_at))
+        Ok(CachedToken {
+            token: BearerToken { header, generation },
+            access_token: AccessToken(answer.access_token.into()),
+            renew_at,
+        })
     }
 }
 
@@ -467,9 +530,16 @@ mod tests {
         let debug = format!("{credentials:?}");
         assert!(debug.contains("my-key"));
         assert!(!debug.contains("my-secret"), "{debug}");
-        let provider =
-            TokenProvider::new(reqwest::Client::new(), credentials, RetryPolicy::default());
+        let provider = TokenProvider::new(credentials, reqwest::Client::new());
         assert!(!format!("{provider:?}").contains("my-secret"));
+    }
+
+    #[test]
+    fn access_tokens_never_appear_in_debug_output() {
+        let token = AccessToken("eyJ-the-token".into());
+        assert_eq!(token.secret(), "eyJ-the-token");
+        assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+        assert!(!format!("{:?}", Some(&token)).contains("eyJ"));
     }
 
     #[test]

@@ -371,11 +371,9 @@ impl ConnectionsClientBuilder {
                 if let Some(audience) = self.audience {
                     credentials = credentials.with_audience(audience);
                 }
-                TokenSource::ClientCredentials(Arc::new(TokenProvider::new(
-                    http.clone(),
-                    credentials,
-                    self.retry.clone(),
-                )))
+                TokenSource::ClientCredentials(Arc::new(
+                    TokenProvider::new(credentials, http.clone()).with_retry(self.retry.clone()),
+                ))
             }
         };
         let policy = RequestPolicy {

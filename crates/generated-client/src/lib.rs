@@ -92,7 +92,7 @@ mod region;
 mod retry;
 mod token;
 
-pub use auth::{ClientCredentials, TokenError};
+pub use auth::{AccessToken, ClientCredentials, TokenError, TokenProvider};
 pub use builder::{
     BuildError, ConnectionsClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     ENV_AUDIENCE, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, ENV_TOKEN,

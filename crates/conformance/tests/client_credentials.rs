@@ -1,0 +1,408 @@
+//! `conformance live` with client credentials instead of a token: the
+//! token is fetched from the sandbox's `/oauth/token` by the client crate's
+//! flow, once per run; the secret and the token never appear in any output;
+//! a refused, unreachable or useless token endpoint stops the run with exit
+//! code 2 and a one-line reason naming the token URL.
+
+mod common;
+
+use std::{
+    process::Output,
+    sync::{Arc, Mutex},
+};
+
+use common::{Breakage, bounded, is, start_proxy, start_sandbox};
+use connections_conformance::exit;
+use connections_sandbox::{RunningSandbox, faults::StatsBody};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_conformance");
+
+/// Every variable the `live` command reads, so that the caller's
+/// environment cannot change a test.
+const VARIABLES: [&str; 5] = [
+    "CONNECTIONS_TOKEN",
+    "CONNECTIONS_CLIENT_ID",
+    "CONNECTIONS_CLIENT_SECRET",
+    "CONNECTIONS_TOKEN_URL",
+    "CONNECTIONS_AUDIENCE",
+];
+
+/// Runs `conformance live ARGS` with exactly the variables `env`.
+async fn live(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = tokio::process::Command::new(BIN);
+    command.arg("live").args(args).kill_on_drop(true);
+    for name in VARIABLES {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    command.output().await.unwrap()
+}
+
+fn code(output: &Output) -> u8 {
+    output.status.code().unwrap() as u8
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn token_url(sandbox: &RunningSandbox) -> String {
+    format!("{}/oauth/token", sandbox.base_url())
+}
+
+async fn stats(sandbox: &RunningSandbox) -> StatsBody {
+    reqwest::Client::new()
+        .get(format!("{}/sandbox/stats", sandbox.base_url()))
+        .bearer_auth(common::TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn token_requests(stats: &StatsBody) -> u64 {
+    stats
+        .requests
+        .get("POST /oauth/token")
+        .copied()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_full_suite_passes_with_client_credentials_and_one_token_request() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let token_url = token_url(&sandbox);
+        let output = live(
+            &[
+                "--base-url",
+                sandbox.base_url(),
+                "--client-id",
+                sandbox.client_id(),
+                "--client-secret",
+                sandbox.client_secret(),
+                "--token-url",
+                &token_url,
+                "--format",
+                "json",
+            ],
+            &[],
+        )
+        .await;
+        let (text, errors) = (stdout(&output), stderr(&output));
+        assert_eq!(code(&output), exit::PASSED, "{text}{errors}");
+        let report: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(report["summary"]["failed"], 0, "{report:#}");
+        let passed = report["summary"]["passed"].as_u64().unwrap();
+        assert!(passed >= 14, "{report:#}");
+        assert_eq!(report["summary"]["total"].as_u64().unwrap(), passed);
+        assert!(
+            report["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("create conformance-")
+                    && c["outcome"] == "passed"),
+            "the suite created a connection: {report:#}"
+        );
+        assert!(
+            !text.contains(sandbox.client_secret()) && !errors.contains(sandbox.client_secret()),
+            "the secret leaked"
+        );
+
+        let stats = stats(&sandbox).await;
+        assert_eq!(stats.tokens_issued, 1, "{:?}", stats.requests);
+        assert_eq!(token_requests(&stats), 1, "{:?}", stats.requests);
+        assert!(
+            stats
+                .requests
+                .get("POST /v2/connections")
+                .copied()
+                .unwrap_or(0)
+                >= 1,
+            "{:?}",
+            stats.requests
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_secret_and_the_fetched_token_never_appear_in_any_format() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let secret = sandbox.client_secret().to_string();
+        let issued: Arc<Mutex<Vec<String>>> = Arc::default();
+        // Records every token the endpoint issues, and makes the API echo
+        // the caller's Authorization header and the client secret in a
+        // wrong-typed member, so that the report has failures with bodies.
+        let proxy = start_proxy(sandbox.base_url(), {
+            let issued = issued.clone();
+            let secret = secret.clone();
+            Breakage::response(move |request, response| {
+                if is(request, "POST", "/oauth/token") && response.status == 200 {
+                    let body = response.json().unwrap();
+                    let token = body["access_token"].as_str().unwrap().to_string();
+                    issued.lock().unwrap().push(token);
+                } else if is(request, "GET", "/v2/connections/*") && response.status == 200 {
+                    let authorization = request
+                        .headers
+                        .get("authorization")
+                        .map(|v| v.to_str().unwrap().to_string())
+                        .unwrap_or_default();
+                    let mut body = response.json().unwrap();
+                    body["archived"] = json!(format!("{authorization} / {secret}"));
+                    response.set_json(&body);
+                }
+            })
+        })
+        .await;
+        let token_url = format!("{}/oauth/token", proxy.base_url);
+        let env = [
+            ("CONNECTIONS_CLIENT_ID", sandbox.client_id()),
+            ("CONNECTIONS_CLIENT_SECRET", secret.as_str()),
+            ("CONNECTIONS_TOKEN_URL", token_url.as_str()),
+        ];
+        let directory = tempfile::tempdir().unwrap();
+        let junit_path = directory.path().join("report.xml");
+        let runs = [
+            vec!["--base-url", proxy.base_url.as_str()],
+            vec!["--base-url", proxy.base_url.as_str(), "--format", "json"],
+            vec![
+                "--base-url",
+                proxy.base_url.as_str(),
+                "--format",
+                "junit",
+                "--output",
+                junit_path.to_str().unwrap(),
+            ],
+        ];
+        let mut everything = String::new();
+        for args in &runs {
+            let output = live(args, &env).await;
+            let text = format!("{}{}", stdout(&output), stderr(&output));
+            assert_eq!(code(&output), exit::VIOLATIONS, "{args:?}: {text}");
+            everything.push_str(&text);
+        }
+        everything.push_str(&std::fs::read_to_string(&junit_path).unwrap());
+
+        let issued = issued.lock().unwrap().clone();
+        assert_eq!(issued.len(), runs.len(), "one token request per run");
+        for token in &issued {
+            assert!(!everything.contains(token.as_str()), "a token leaked");
+        }
+        assert!(!everything.contains(&secret), "the secret leaked");
+        // The echoed values are there, under their names.
+        assert!(
+            everything.contains("Bearer $CONNECTIONS_TOKEN / $CONNECTIONS_CLIENT_SECRET"),
+            "{everything}"
+        );
+        // curl lines name the variable instead of the token.
+        assert!(
+            everything.contains("\"Authorization: Bearer $CONNECTIONS_TOKEN\""),
+            "{everything}"
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_secret_exits_2_naming_the_token_url_and_invalid_client() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let token_url = token_url(&sandbox);
+        let wrong = "wrong-secret-6f1d93";
+        let output = live(
+            &[
+                "--base-url",
+                sandbox.base_url(),
+                "--client-id",
+                sandbox.client_id(),
+                "--client-secret",
+                wrong,
+                "--token-url",
+                &token_url,
+            ],
+            &[],
+        )
+        .await;
+        let (text, reason) = (stdout(&output), stderr(&output));
+        assert_eq!(code(&output), exit::COULD_NOT_RUN, "{text}{reason}");
+        assert_eq!(reason.lines().count(), 1, "{reason}");
+        assert!(
+            reason.contains(&format!("token request to {token_url}: 401 invalid_client")),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("check the client id and secret"),
+            "{reason}"
+        );
+        assert!(
+            !text.contains(wrong) && !reason.contains(wrong),
+            "the secret leaked"
+        );
+        assert!(
+            !reason.contains(sandbox.client_secret()),
+            "the right secret leaked"
+        );
+
+        let stats = stats(&sandbox).await;
+        assert_eq!(stats.tokens_issued, 0);
+        assert_eq!(token_requests(&stats), 1, "{:?}", stats.requests);
+        assert_eq!(
+            stats.requests.keys().filter(|k| k.contains("/v2/")).count(),
+            0,
+            "no API request without a token: {:?}",
+            stats.requests
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unreachable_or_useless_token_endpoint_exits_2() {
+    bounded(async {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        let closed = format!("http://{address}/oauth/token");
+        let output = live(
+            &[
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--client-id",
+                "id",
+                "--client-secret",
+                "secret-a91c",
+                "--token-url",
+                &closed,
+            ],
+            &[],
+        )
+        .await;
+        let reason = stderr(&output);
+        assert_eq!(code(&output), exit::COULD_NOT_RUN, "{reason}");
+        assert_eq!(reason.lines().count(), 1, "{reason}");
+        assert!(
+            reason.contains(&format!("token request to {closed} failed")),
+            "{reason}"
+        );
+        assert!(!reason.contains("secret-a91c"), "{reason}");
+
+        // A 200 whose body is no token answer.
+        let sandbox = start_sandbox().await;
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(|request, response| {
+                if is(request, "POST", "/oauth/token") {
+                    response.status = axum::http::StatusCode::OK;
+                    response.set_json(&json!({"token": "not where it belongs"}));
+                }
+            }),
+        )
+        .await;
+        let token_url = format!("{}/oauth/token", proxy.base_url);
+        let output = live(
+            &[
+                "--base-url",
+                sandbox.base_url(),
+                "--client-id",
+                sandbox.client_id(),
+                "--client-secret",
+                sandbox.client_secret(),
+                "--token-url",
+                &token_url,
+            ],
+            &[],
+        )
+        .await;
+        let reason = stderr(&output);
+        assert_eq!(code(&output), exit::COULD_NOT_RUN, "{reason}");
+        assert!(
+            reason.contains(&format!(
+                "token request to {token_url}: 200 OK without a usable access token"
+            )),
+            "{reason}"
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn exactly_one_way_to_authenticate() {
+    bounded(async {
+        let base = ["--base-url", "http://127.0.0.1:9"];
+        // Arguments, environment, what the error says.
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+        let cases: [Case; 6] = [
+            (
+                &["--token", "t", "--client-id", "id", "--client-secret", "s"],
+                &[],
+                "cannot be used with",
+            ),
+            (
+                &["--client-id", "id", "--client-secret", "s"],
+                &[("CONNECTIONS_TOKEN", "t")],
+                "cannot be used with",
+            ),
+            (&["--client-id", "id"], &[], "--client-secret"),
+            (&["--client-secret", "s"], &[], "--client-id"),
+            (
+                &["--token", "t", "--token-url", "http://127.0.0.1:9/t"],
+                &[],
+                "cannot be used with '--token-url",
+            ),
+            (&[], &[], "<--token <TOKEN>|--client-id <ID>>"),
+        ];
+        for (args, env, expected) in cases {
+            let all: Vec<&str> = base.iter().chain(args).copied().collect();
+            let output = live(&all, env).await;
+            let reason = stderr(&output);
+            assert_eq!(code(&output), exit::COULD_NOT_RUN, "{all:?}: {reason}");
+            assert!(reason.contains(expected), "{all:?}: {reason}");
+            assert!(stdout(&output).is_empty(), "{all:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn credentials_from_the_environment_work_like_the_flags() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let token_url = token_url(&sandbox);
+        let output = live(
+            &["--base-url", sandbox.base_url(), "--read-only"],
+            &[
+                ("CONNECTIONS_CLIENT_ID", sandbox.client_id()),
+                ("CONNECTIONS_CLIENT_SECRET", sandbox.client_secret()),
+                ("CONNECTIONS_TOKEN_URL", &token_url),
+                ("CONNECTIONS_AUDIENCE", "https://api.sitecorecloud.io"),
+            ],
+        )
+        .await;
+        let text = stdout(&output);
+        assert_eq!(code(&output), exit::PASSED, "{text}{}", stderr(&output));
+        assert!(text.contains(", 0 failed,"), "{text}");
+        assert!(!text.contains(sandbox.client_secret()));
+        assert_eq!(stats(&sandbox).await.tokens_issued, 1);
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
