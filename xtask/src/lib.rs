@@ -3,6 +3,8 @@
 //! The logic lives here, with its tests; `main.rs` only parses arguments.
 //! - [`regenerate`]: emits `openapi/` from the spec crate and regenerates
 //!   the client with progenitor, or checks that nothing committed drifted.
+//! - [`bench`](mod@bench): the conformance validator and Python's `jsonschema`
+//!   measured side by side.
 //! - [`breaking`]: the breaking-change gate between two documents.
 //! - [`conformance`]: the examples and the live suite against a
 //!   throwaway sandbox.
@@ -11,6 +13,7 @@
 //! - [`publish`]: the bundle other teams consume.
 //! - [`reference`](mod@reference): the offline HTML reference rendered from the document.
 
+pub mod bench;
 pub mod breaking;
 pub mod conformance;
 pub mod downgrade;

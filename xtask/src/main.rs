@@ -43,6 +43,9 @@ enum Task {
     /// Validate the document's examples, then run the live conformance suite
     /// against a throwaway sandbox; exit 0 passed, 1 violations, 2 could not run.
     Conformance,
+    /// Measure the conformance validator (Rust) and Python's jsonschema side
+    /// by side on the same payloads, interleaved, and print the table.
+    Bench(xtask::bench::BenchOptions),
 }
 
 #[derive(clap::Args)]
@@ -94,6 +97,10 @@ fn run(task: Task) -> anyhow::Result<ExitCode> {
     let root = workspace_root();
     match task {
         Task::Conformance => Ok(ExitCode::from(xtask::conformance::run(&root))),
+        Task::Bench(options) => {
+            xtask::bench::run(&root, &options)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Task::Regenerate { check } => {
             let artifacts = regenerate::render()?;
             if check {
