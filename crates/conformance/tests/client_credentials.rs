@@ -55,20 +55,6 @@ fn token_url(sandbox: &RunningSandbox) -> String {
     format!("{}/oauth/token", sandbox.base_url())
 }
 
-async fn stats(sandbox: &RunningSandbox) -> StatsBody {
-    reqwest::Client::new()
-        .get(format!("{}/sandbox/stats", sandbox.base_url()))
-        .bearer_auth(common::TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 fn token_requests(stats: &StatsBody) -> u64 {
     stats
         .requests
@@ -122,7 +108,7 @@ async fn the_full_suite_passes_with_client_credentials_and_one_token_request() {
             "the secret leaked"
         );
 
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 1, "{:?}", stats.requests);
         assert_eq!(token_requests(&stats), 1, "{:?}", stats.requests);
         assert!(
@@ -260,7 +246,7 @@ async fn a_wrong_secret_exits_2_naming_the_token_url_and_invalid_client() {
             "the right secret leaked"
         );
 
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 0);
         assert_eq!(token_requests(&stats), 1, "{:?}", stats.requests);
         assert_eq!(
@@ -401,7 +387,7 @@ async fn credentials_from_the_environment_work_like_the_flags() {
         assert_eq!(code(&output), exit::PASSED, "{text}{}", stderr(&output));
         assert!(text.contains(", 0 failed,"), "{text}");
         assert!(!text.contains(sandbox.client_secret()));
-        assert_eq!(stats(&sandbox).await.tokens_issued, 1);
+        assert_eq!(sandbox.stats().tokens_issued, 1);
         sandbox.shutdown().await.unwrap();
     })
     .await;

@@ -54,20 +54,6 @@ fn client(sandbox: &RunningSandbox) -> ConnectionsClient {
     client_of(sandbox, sandbox.client_secret(), quick_retries())
 }
 
-async fn stats(sandbox: &RunningSandbox) -> StatsBody {
-    reqwest::Client::new()
-        .get(format!("{}/sandbox/stats", sandbox.base_url()))
-        .bearer_auth(sandbox.token())
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 fn requests(stats: &StatsBody, key: &str) -> u64 {
     stats.requests.get(key).copied().unwrap_or(0)
 }
@@ -133,7 +119,7 @@ async fn one_token_serves_every_operation() {
         for _ in 0..5 {
             client.retrieve_connection(&created.ref_).await.unwrap();
         }
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 1);
         assert_eq!(requests(&stats, TOKEN), 1);
     })
@@ -149,7 +135,7 @@ async fn an_expired_token_is_renewed_before_it_is_refused() {
         client.retrieve_connections(None, None).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1200)).await;
         client.retrieve_connections(None, None).await.unwrap();
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 2);
         assert_eq!(requests(&stats, LIST), 2, "no request was refused first");
     })
@@ -166,7 +152,7 @@ async fn a_401_renews_the_token_once() {
         inject(&sandbox, "GET", "/v2/connections", 401, 1, None).await;
         let page = client.retrieve_connections(None, None).await.unwrap();
         assert!(page.items.is_empty());
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 2);
         assert_eq!(requests(&stats, LIST), 3);
     })
@@ -192,7 +178,7 @@ async fn a_second_401_is_returned_not_looped() {
             message.contains("the access token was refused"),
             "{message}"
         );
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 2, "one renewal");
         assert_eq!(requests(&stats, LIST), 2);
     })
@@ -214,7 +200,7 @@ async fn fifty_concurrent_calls_on_a_fresh_client_request_one_token() {
         for call in calls {
             call.await.unwrap().unwrap();
         }
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 1);
         assert_eq!(requests(&stats, TOKEN), 1);
         assert_eq!(requests(&stats, LIST), 50);
@@ -248,7 +234,7 @@ async fn a_wrong_secret_is_one_token_request_and_a_clear_error() {
             "{message}"
         );
         assert_eq!(err.operation().as_str(), "retrieveConnections");
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(requests(&stats, TOKEN), 1, "no retry loop");
         assert_eq!(requests(&stats, LIST), 0, "no API call without a token");
     })
@@ -265,7 +251,7 @@ async fn a_503_is_retried_for_reads_updates_and_tests() {
 
         inject(&sandbox, "GET", "/v2/connections", 503, 2, None).await;
         client.retrieve_connections(None, None).await.unwrap();
-        assert_eq!(requests(&stats(&sandbox).await, LIST), 3);
+        assert_eq!(requests(&sandbox.stats(), LIST), 3);
 
         let path = format!("/v2/connections/{}", created.ref_);
         inject(&sandbox, "PUT", &path, 503, 1, None).await;
@@ -273,7 +259,7 @@ async fn a_503_is_retried_for_reads_updates_and_tests() {
             .update_connection(&created.ref_, &example_input())
             .await
             .unwrap();
-        assert_eq!(requests(&stats(&sandbox).await, &format!("PUT {path}")), 2);
+        assert_eq!(requests(&sandbox.stats(), &format!("PUT {path}")), 2);
 
         inject(
             &sandbox,
@@ -292,10 +278,7 @@ async fn a_503_is_retried_for_reads_updates_and_tests() {
             .await
             .unwrap();
         assert_eq!(
-            requests(
-                &stats(&sandbox).await,
-                "POST /v2/connections/testConnection"
-            ),
+            requests(&sandbox.stats(), "POST /v2/connections/testConnection"),
             2
         );
     })
@@ -319,7 +302,7 @@ async fn a_create_is_never_retried() {
                 .starts_with("createConnection: 503 Service Unavailable: "),
             "{err}"
         );
-        assert_eq!(requests(&stats(&sandbox).await, CREATE), 1);
+        assert_eq!(requests(&sandbox.stats(), CREATE), 1);
         let page = client.retrieve_connections(None, None).await.unwrap();
         assert!(page.items.is_empty(), "nothing was created");
     })
@@ -346,7 +329,7 @@ async fn retry_after_is_honoured() {
             "{:?}",
             started.elapsed()
         );
-        assert_eq!(requests(&stats(&sandbox).await, LIST), 3);
+        assert_eq!(requests(&sandbox.stats(), LIST), 3);
     })
     .await;
     sandbox.shutdown().await.unwrap();
@@ -364,7 +347,7 @@ async fn retries_switched_off_send_once() {
             err.error_body().and_then(|b| b.code.as_deref()),
             Some("SERVICE_UNAVAILABLE")
         );
-        assert_eq!(requests(&stats(&sandbox).await, LIST), 1);
+        assert_eq!(requests(&sandbox.stats(), LIST), 1);
     })
     .await;
     sandbox.shutdown().await.unwrap();
@@ -404,11 +387,7 @@ async fn every_connection_is_read_across_pages() {
         names.sort();
         let expected: Vec<String> = (0..105).map(|n| format!("Connection {n:03}")).collect();
         assert_eq!(names, expected);
-        assert_eq!(
-            requests(&stats(&sandbox).await, LIST),
-            2,
-            "two pages of 100"
-        );
+        assert_eq!(requests(&sandbox.stats(), LIST), 2, "two pages of 100");
     })
     .await;
     sandbox.shutdown().await.unwrap();
@@ -428,7 +407,7 @@ async fn a_fixed_access_token_still_works() {
             connections_client::Client::with_bearer_token(sandbox.base_url(), sandbox.token())
                 .unwrap();
         generated.retrieve_connections(None, None).await.unwrap();
-        let seen = stats(&sandbox).await;
+        let seen = sandbox.stats();
         assert_eq!(seen.tokens_issued, 0);
         assert_eq!(requests(&seen, LIST), 2);
 
@@ -442,7 +421,7 @@ async fn a_fixed_access_token_still_works() {
             .unwrap_err();
         assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
         assert_eq!(
-            requests(&stats(&sandbox).await, LIST),
+            requests(&sandbox.stats(), LIST),
             3,
             "a fixed token is not renewed"
         );

@@ -9,7 +9,7 @@ use connections_client::{
     RetryPolicy, TokenError,
     auth::{ClientCredentials, TokenProvider},
 };
-use connections_sandbox::{RunningSandbox, Sandbox, SandboxConfig, faults::StatsBody};
+use connections_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 
 /// Fails the test after 30 s instead of hanging.
 async fn within<F: Future>(body: F) -> F::Output {
@@ -33,20 +33,6 @@ fn provider(sandbox: &RunningSandbox, secret: &str) -> TokenProvider {
         Duration::from_millis(10),
         Duration::from_secs(1),
     ))
-}
-
-async fn stats(sandbox: &RunningSandbox) -> StatsBody {
-    reqwest::Client::new()
-        .get(format!("{}/sandbox/stats", sandbox.base_url()))
-        .bearer_auth(sandbox.token())
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -74,7 +60,7 @@ async fn the_token_is_accepted_by_the_api_and_fetched_once() {
 
         let again = provider.access_token().await.unwrap();
         assert_eq!(again, token, "the cached token is reused");
-        assert_eq!(stats(&sandbox).await.tokens_issued, 1);
+        assert_eq!(sandbox.stats().tokens_issued, 1);
         sandbox.shutdown().await.unwrap();
     })
     .await;
@@ -103,7 +89,7 @@ async fn a_wrong_secret_names_the_token_url_and_invalid_client() {
         assert!(!message.contains("not-the-secret"), "{message}");
         assert!(!format!("{provider:?}").contains("not-the-secret"));
 
-        let stats = stats(&sandbox).await;
+        let stats = sandbox.stats();
         assert_eq!(stats.tokens_issued, 0);
         assert_eq!(
             stats.requests.get("POST /oauth/token").copied(),

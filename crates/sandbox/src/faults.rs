@@ -120,6 +120,16 @@ pub struct StatsBody {
     pub requests: BTreeMap<String, u64>,
 }
 
+impl StatsBody {
+    /// The counts of a running sandbox.
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            tokens_issued: state.tokens().issued_count(),
+            requests: lock(&state.observer().requests).clone(),
+        }
+    }
+}
+
 /// Request counts and pending faults.
 #[derive(Default)]
 pub struct Observer {
@@ -170,10 +180,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
 
 /// `GET /sandbox/stats`.
 pub async fn stats(State(state): State<AppState>) -> Json<StatsBody> {
-    Json(StatsBody {
-        tokens_issued: state.tokens().issued_count(),
-        requests: lock(&state.observer().requests).clone(),
-    })
+    Json(StatsBody::of(&state))
 }
 
 fn require_enabled(state: &AppState) -> Result<(), ApiError> {

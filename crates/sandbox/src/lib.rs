@@ -137,7 +137,7 @@ impl Sandbox {
         let (state, credentials) = build_state(&config, address).await?;
         let base_url = format!("http://{address}");
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = app::router(state);
+        let router = app::router(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
@@ -149,6 +149,7 @@ impl Sandbox {
             address,
             base_url,
             credentials,
+            state,
             stop: Some(stop),
             task,
         })
@@ -247,6 +248,7 @@ pub struct RunningSandbox {
     address: SocketAddr,
     base_url: String,
     credentials: Credentials,
+    state: app::AppState,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -255,6 +257,12 @@ impl RunningSandbox {
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// What the sandbox has seen so far (tokens issued, requests by method
+    /// and path): the body of `GET /sandbox/stats`, read in process.
+    pub fn stats(&self) -> faults::StatsBody {
+        faults::StatsBody::of(&self.state)
     }
 
     /// `http://<bound address>`, without a trailing `/`.
