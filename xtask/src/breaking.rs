@@ -35,6 +35,12 @@ pub use rules::{Category, Classification, RULES, Rule, rule};
 /// The prefix of a reference to a component schema.
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 /// An empty JSON object, for members a document leaves out.
+/// The object member `key` of `value`, or an empty map when it is absent or
+/// not an object.
+fn members<'v>(value: &'v Value, key: &str) -> &'v serde_json::Map<String, Value> {
+    value.get(key).and_then(Value::as_object).unwrap_or(&EMPTY)
+}
+
 static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
     std::sync::LazyLock::new(serde_json::Map::new);
 /// The HTTP methods an OpenAPI path item can hold.
@@ -971,15 +977,8 @@ impl<'a> Comparison<'a> {
         base_op: &'a Value,
         revision_op: &'a Value,
     ) -> Result<(), BreakingError> {
-        let empty: &'static serde_json::Map<String, Value> = &EMPTY;
-        let base = base_op
-            .get("responses")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
-        let revision = revision_op
-            .get("responses")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
+        let base = members(base_op, "responses");
+        let revision = members(revision_op, "responses");
         let responses_at = at.child("responses", "");
         for (status, response) in base {
             let status_at = responses_at.child(status, "");
@@ -1035,15 +1034,8 @@ impl<'a> Comparison<'a> {
         at: &At,
         usage: Usage,
     ) -> Result<(), BreakingError> {
-        let empty: &'static serde_json::Map<String, Value> = &EMPTY;
-        let base_content = base
-            .get("content")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
-        let revision_content = revision
-            .get("content")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
+        let base_content = members(base, "content");
+        let revision_content = members(revision, "content");
         let content_at = at.child("content", "");
         let (removed, added) = if usage.request {
             (
@@ -1096,15 +1088,8 @@ impl<'a> Comparison<'a> {
     }
 
     fn examples(&mut self, base: &Value, revision: &Value, at: &At) {
-        let empty: &'static serde_json::Map<String, Value> = &EMPTY;
-        let base_examples = base
-            .get("examples")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
-        let revision_examples = revision
-            .get("examples")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
+        let base_examples = members(base, "examples");
+        let revision_examples = members(revision, "examples");
         let examples_at = at.child("examples", "");
         for (name, example) in base_examples {
             match revision_examples.get(name) {
@@ -1550,15 +1535,8 @@ impl<'a> Comparison<'a> {
         at: &At,
         usage: Usage,
     ) -> Result<(), BreakingError> {
-        let empty: &'static serde_json::Map<String, Value> = &EMPTY;
-        let base_props = base
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
-        let revision_props = revision
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(empty);
+        let base_props = members(base, "properties");
+        let revision_props = members(revision, "properties");
         let required = |s: &Value| -> Vec<String> {
             s.get("required")
                 .and_then(Value::as_array)
