@@ -21,3 +21,13 @@ pub mod publish;
 pub mod reference;
 pub mod regenerate;
 pub mod release;
+
+/// The workspace root: the folder above `xtask/`, where the tasks read and
+/// write the committed files.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(std::path::PathBuf::from)
+        .unwrap_or(manifest)
+}

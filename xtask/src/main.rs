@@ -77,11 +77,6 @@ struct PublishArgs {
     out: Option<PathBuf>,
 }
 
-fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -94,7 +89,7 @@ fn main() -> ExitCode {
 }
 
 fn run(task: Task) -> anyhow::Result<ExitCode> {
-    let root = workspace_root();
+    let root = xtask::workspace_root();
     match task {
         Task::Conformance => Ok(ExitCode::from(xtask::conformance::run(&root))),
         Task::Bench(options) => {

@@ -98,12 +98,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
 mod tests {
     use super::*;
 
-    fn workspace_root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf()
-    }
+    use crate::workspace_root;
 
     #[test]
     fn the_bundle_holds_every_artifact_with_checksums() {

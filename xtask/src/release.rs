@@ -648,12 +648,7 @@ fn write_text(root: &Path, path: &str, text: &str) -> Result<(), ReleaseError> {
 mod tests {
     use super::*;
 
-    fn workspace_root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf()
-    }
+    use crate::workspace_root;
 
     /// A temporary workspace holding the files a release reads.
     fn scratch() -> tempfile::TempDir {

@@ -1,16 +1,9 @@
 //! The committed releases: never edited, named after their version, each
 //! with a changelog entry, none newer than the contract.
 
-use std::path::{Path, PathBuf};
-
 use xtask::release;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
+use xtask::workspace_root;
 
 #[test]
 fn released_documents_are_unchanged_since_their_release() {
