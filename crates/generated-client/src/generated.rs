@@ -494,7 +494,11 @@ pub mod types {
             value.parse()
         }
     }
-    ///The kind of system a connection talks to. Closed.
+    /// The kind of system a connection talks to. Closed.
+    ///
+    /// The bodies show `DATA_SYSTEM` and `DESTINATION`; `AI` is our addition,
+    /// after the kinds of connection the Sitecore UI offers, and is not seen in
+    /// any published body.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,

@@ -244,6 +244,10 @@ impl RequestType {
 }
 
 /// The kind of system a connection talks to. Closed.
+///
+/// The bodies show `DATA_SYSTEM` and `DESTINATION`; `AI` is our addition,
+/// after the kinds of connection the Sitecore UI offers, and is not seen in
+/// any published body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -308,6 +312,8 @@ pub struct OutputMapping {
 /// `number`, `boolean`), except the test-a-connection example, which
 /// writes `"String"`. A real tenant sends that body, so `String` is accepted
 /// as its own value (`StringCapitalized`) and means the same as `string`.
+/// `array` is our addition (a JSON array carried in a string, like
+/// `object`); no published body shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub enum MappingType {
