@@ -314,14 +314,18 @@ pub fn stamp_spec_source(text: &str, version: &Version) -> Result<String, Releas
     Ok(out)
 }
 
+/// Parses a TOML file that a release stamps; `path` names it in the error.
+fn parse_toml(text: &str, path: &'static str) -> Result<toml_edit::DocumentMut, ReleaseError> {
+    text.parse()
+        .map_err(|e: toml_edit::TomlError| ReleaseError::Stamp {
+            path,
+            problem: e.to_string(),
+        })
+}
+
 /// Sets `package.version` in a `Cargo.toml`, keeping its formatting.
 pub fn stamp_manifest(text: &str, version: &Version) -> Result<String, ReleaseError> {
-    let mut manifest: toml_edit::DocumentMut =
-        text.parse()
-            .map_err(|e: toml_edit::TomlError| ReleaseError::Stamp {
-                path: CLIENT_MANIFEST,
-                problem: e.to_string(),
-            })?;
+    let mut manifest = parse_toml(text, CLIENT_MANIFEST)?;
     let package = manifest
         .get_mut("package")
         .and_then(toml_edit::Item::as_table_mut)
@@ -345,12 +349,7 @@ pub fn stamp_lockfile(
     package: &str,
     version: &Version,
 ) -> Result<String, ReleaseError> {
-    let mut lock: toml_edit::DocumentMut =
-        text.parse()
-            .map_err(|e: toml_edit::TomlError| ReleaseError::Stamp {
-                path: LOCKFILE,
-                problem: e.to_string(),
-            })?;
+    let mut lock = parse_toml(text, LOCKFILE)?;
     let packages = lock
         .get_mut("package")
         .and_then(toml_edit::Item::as_array_of_tables_mut)
