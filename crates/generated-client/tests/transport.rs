@@ -425,3 +425,42 @@ async fn tasks_sharing_a_fresh_client_wait_for_one_token_request() {
     assert_eq!(count(&seen, "POST", "/oauth/token"), 1);
     assert_eq!(count(&seen, "GET", "/v2/connections"), 20);
 }
+
+#[tokio::test]
+async fn a_connection_test_is_retried_only_when_the_server_says_it_did_not_act() {
+    // The server may have called the third party before the answer was
+    // lost (an SMS would be sent twice): a hang-up is not retried.
+    let (base, seen) = serve(Box::new(|request, index| match request.path.as_str() {
+        "/oauth/token" => json(200, TOKEN),
+        _ if index == 0 => Answer::HangUp,
+        _ => json(503, "{}"),
+    }))
+    .await;
+    let client = client(&base);
+    let request: connections_client::types::TestConnectionRequest = serde_json::from_str(
+        include_str!("../../spec/doc-examples/test-a-connection.request.json"),
+    )
+    .unwrap();
+    let err = within(client.test_connection(&request)).await.unwrap_err();
+    assert!(
+        matches!(err, ConnectionsError::Unreachable { .. }),
+        "{err:?}"
+    );
+    assert_eq!(count(&seen, "POST", "/v2/connections/testConnection"), 1);
+
+    // 429 and 503 say the server did not act: those are retried.
+    let (base, seen) = serve(Box::new(|request, index| match request.path.as_str() {
+        "/oauth/token" => json(200, TOKEN),
+        _ if index == 0 => json(429, "{}"),
+        _ if index == 1 => json(503, "{}"),
+        _ => json(
+            200,
+            include_str!("../../spec/doc-examples/test-a-connection.response.json"),
+        ),
+    }))
+    .await;
+    within(self::client(&base).test_connection(&request))
+        .await
+        .unwrap();
+    assert_eq!(count(&seen, "POST", "/v2/connections/testConnection"), 3);
+}

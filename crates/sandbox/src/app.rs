@@ -9,7 +9,6 @@ use axum::{
     response::IntoResponse,
     routing::{get, post},
 };
-use connections_conformance::Contract;
 use tower_http::{
     LatencyUnit,
     catch_panic::CatchPanicLayer,
@@ -19,6 +18,7 @@ use tracing::Level;
 
 use crate::{
     auth::{self, Caller, Tokens},
+    body::Schemas,
     connections, docs,
     error::ApiError,
     faults::{self, Observer},
@@ -34,7 +34,7 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
-    contract: Contract,
+    schemas: Schemas,
     tokens: Tokens,
     observer: Observer,
     base_url: String,
@@ -49,8 +49,8 @@ struct Inner {
 pub struct StateParts {
     /// The connection store.
     pub store: Store,
-    /// The compiled contract.
-    pub contract: Contract,
+    /// The compiled request-body schemas.
+    pub schemas: Schemas,
     /// The accepted tokens.
     pub tokens: Tokens,
     /// The absolute base URL used in `href`s, without a trailing `/`.
@@ -71,7 +71,7 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 store: parts.store,
-                contract: parts.contract,
+                schemas: parts.schemas,
                 tokens: parts.tokens,
                 observer: Observer::default(),
                 base_url: parts.base_url,
@@ -88,8 +88,8 @@ impl AppState {
         &self.inner.store
     }
 
-    pub(crate) fn contract(&self) -> &Contract {
-        &self.inner.contract
+    pub(crate) fn schemas(&self) -> &Schemas {
+        &self.inner.schemas
     }
 
     pub(crate) fn tokens(&self) -> &Tokens {
@@ -159,8 +159,37 @@ async fn method_not_allowed(request: Request<axum::body::Body>) -> ApiError {
     )
 }
 
-/// The router with every route and layer.
-pub fn router(state: AppState) -> Router {
+/// Answers 408 `REQUEST_TIMEOUT` (and closes the connection) when the
+/// request, reading its body included, takes longer than `limit`.
+async fn request_timeout(
+    limit: Duration,
+    request: Request<axum::body::Body>,
+    next: middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                format!(
+                    "the request took longer than the limit of {} ms",
+                    limit.as_millis()
+                ),
+            )
+            .into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            response
+        }
+    }
+}
+
+/// The router with every route and layer; a request taking longer than
+/// `request_timeout` is answered 408.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let api = Router::new()
         .route(
             "/v2/connections",
@@ -178,23 +207,34 @@ pub fn router(state: AppState) -> Router {
                 .get(faults::list_faults)
                 .delete(faults::clear_faults),
         )
+        // Route layers run in reverse order: the bearer check first, then
+        // the count (so callers without a token are never counted).
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::observe,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,
         ));
+    let token = Router::new()
+        .route("/oauth/token", post(auth::token_endpoint))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::observe,
+        ));
     Router::new()
         .merge(api)
-        .route("/oauth/token", post(auth::token_endpoint))
+        .merge(token)
         .route("/openapi.json", get(docs::openapi_json))
         .route("/openapi.yaml", get(docs::openapi_yaml))
         .route("/docs", get(docs::docs_page))
         .route("/", get(docs::root))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            faults::observe,
-        ))
+        .layer(middleware::from_fn(move |request, next| {
+            self::request_timeout(request_timeout, request, next)
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a handler panicked").into_response()
         }))
