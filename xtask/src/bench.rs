@@ -91,6 +91,16 @@ pub struct BenchOptions {
     /// Measure the Rust side only (no Python, no venv).
     #[arg(long)]
     pub rust_only: bool,
+    /// Measure the sandbox under `wrk` instead (see `bench_sandbox`).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// With `--sandbox`: seconds per load run.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub seconds: u32,
+    /// With `--sandbox`: measure this sandbox binary instead of the release
+    /// build of this tree.
+    #[arg(long)]
+    pub sandbox_bin: Option<PathBuf>,
 }
 
 /// Why the benchmark could not run.

@@ -14,6 +14,7 @@
 //! - [`reference`](mod@reference): the offline HTML reference rendered from the document.
 
 pub mod bench;
+pub mod bench_sandbox;
 pub mod breaking;
 pub mod conformance;
 pub mod downgrade;

@@ -92,6 +92,14 @@ fn run(task: Task) -> anyhow::Result<ExitCode> {
     let root = xtask::workspace_root();
     match task {
         Task::Conformance => Ok(ExitCode::from(xtask::conformance::run(&root))),
+        Task::Bench(options) if options.sandbox => {
+            let sandbox = xtask::bench_sandbox::SandboxBenchOptions {
+                seconds: options.seconds,
+                sandbox_bin: options.sandbox_bin,
+            };
+            xtask::bench_sandbox::run(&root, &sandbox)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Task::Bench(options) => {
             xtask::bench::run(&root, &options)?;
             Ok(ExitCode::SUCCESS)
