@@ -15,7 +15,8 @@
 //!    its ratio to the bare handler.
 //!
 //! The sandbox runs as shipped: default log level (`info`, one line per
-//! request to stderr, here discarded), default limits. `--sandbox-bin`
+//! request to stderr, here a file under `target/bench/sandbox/`), default
+//! limits. `--sandbox-bin`
 //! measures another build of the binary (an older commit, say) the same way.
 
 use std::{
@@ -132,7 +133,7 @@ pub fn run(root: &Path, options: &SandboxBenchOptions) -> Result<(), SandboxBenc
 
     let mut rows: Vec<(String, WrkFigures)> = Vec::new();
     {
-        let bare = Server::start(Command::new(&bare_bin))?;
+        let bare = Server::start(Command::new(&bare_bin), &scripts.join("bare.log"))?;
         let (figures, _) = wrk(
             &bare.address,
             &duration,
@@ -146,7 +147,8 @@ pub fn run(root: &Path, options: &SandboxBenchOptions) -> Result<(), SandboxBenc
     let mut command = Command::new(&sandbox_bin);
     command.args(["--listen", "127.0.0.1:0", "--token", TOKEN, "--db"]);
     command.arg(&db);
-    let sandbox = Server::start(command)?;
+    let log = scripts.join("sandbox.log");
+    let sandbox = Server::start(command, &log)?;
     let mut refs = Vec::with_capacity(CONNECTIONS);
     for i in 0..CONNECTIONS {
         let (status, body) = http(
@@ -156,8 +158,9 @@ pub fn run(root: &Path, options: &SandboxBenchOptions) -> Result<(), SandboxBenc
             Some(&input(&format!("bench {i}"))),
         )?;
         if status != 201 {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
             return Err(SandboxBenchError::Http(format!(
-                "create answered {status}: {body}"
+                "create answered {status}: {body}\nthe sandbox's log:\n{log}"
             )));
         }
         let created: serde_json::Value = serde_json::from_str(&body)
@@ -368,16 +371,18 @@ fn build(root: &Path) -> Result<(), SandboxBenchError> {
 struct Server {
     child: Child,
     address: SocketAddr,
+    /// Kept open: a server writing more lines to a closed pipe would fail.
+    _stdout: Option<BufReader<std::process::ChildStdout>>,
 }
 
 impl Server {
     /// Starts `command` and reads `listening on http://ADDRESS` from its
-    /// first stdout line; its stderr (the request log) is discarded.
-    fn start(mut command: Command) -> Result<Self, SandboxBenchError> {
+    /// first stdout line; its stderr (the request log) goes to `log`.
+    fn start(mut command: Command, log: &Path) -> Result<Self, SandboxBenchError> {
         let program = format!("{:?}", command.get_program());
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(log)?)
             .stdin(Stdio::null())
             .spawn()
             .map_err(|e| SandboxBenchError::Program {
@@ -385,15 +390,20 @@ impl Server {
                 reason: e.to_string(),
             })?;
         let mut first = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            BufReader::new(stdout).read_line(&mut first)?;
+        let mut stdout = child.stdout.take().map(BufReader::new);
+        if let Some(stdout) = &mut stdout {
+            stdout.read_line(&mut first)?;
         }
         let address = first
             .trim()
             .strip_prefix("listening on http://")
             .and_then(|a| a.parse().ok());
         match address {
-            Some(address) => Ok(Self { child, address }),
+            Some(address) => Ok(Self {
+                child,
+                address,
+                _stdout: stdout,
+            }),
             None => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -30,6 +30,7 @@ pub mod connections;
 pub mod docs;
 pub mod error;
 pub mod faults;
+pub mod logging;
 pub mod outbound;
 pub mod paging;
 pub mod placeholders;

@@ -11,7 +11,7 @@ use clap::Parser;
 use connections_sandbox::{
     DEFAULT_DB, DEFAULT_HEADER_READ_TIMEOUT_SECONDS, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_TOKEN_TTL_SECONDS,
-    DbLocation, Limits, OutboundPolicy, Sandbox, SandboxConfig,
+    DbLocation, Limits, OutboundPolicy, Sandbox, SandboxConfig, logging,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -117,8 +117,16 @@ fn database(text: &str) -> Result<DbLocation, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let (log_writer, log_flusher) = match logging::background_writer(std::io::stderr()) {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("error: cannot start the log writer: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
+        .with_ansi(false)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -130,7 +138,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    log_flusher.flush();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
