@@ -9,12 +9,7 @@ use axum::{
     response::IntoResponse,
     routing::{get, post},
 };
-use tower_http::{
-    LatencyUnit,
-    catch_panic::CatchPanicLayer,
-    trace::{DefaultOnResponse, TraceLayer},
-};
-use tracing::Level;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::{
     auth::{self, Caller, Tokens},
@@ -187,6 +182,29 @@ async fn request_timeout(
     }
 }
 
+/// Logs one line per request at `INFO` once it is answered: method, path,
+/// status and latency. One event and no span, so logging costs little.
+async fn log_request(
+    request: Request<axum::body::Body>,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return next.run(request).await;
+    }
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
+}
+
 /// The router with every route and layer; a request taking longer than
 /// `request_timeout` is answered 408.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
@@ -238,23 +256,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a handler panicked").into_response()
         }))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Millis),
-                )
-                .on_failure(()),
-        )
+        .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 

@@ -1,92 +1,102 @@
-//! Request logging that does not cost the request: log lines are handed
-//! to a background thread, which writes them to stderr in batches (one
-//! write for all the lines waiting, flushed as soon as none is).
-//!
-//! A line is never dropped: when stderr cannot keep up and
-//! [`QUEUE_LINES`] lines wait, the logging thread waits too.
-//! [`LogFlusher::flush`] returns once every line logged before it is
-//! written (the binary calls it before it exits).
+//! Request logging that does not cost the request: log lines are
+//! appended to a buffer in memory and written to stderr in batches, by a
+//! background thread every [`FLUSH_INTERVAL`] or by the logging thread
+//! when [`BATCH_BYTES`] wait, so a request costs no system call and wakes
+//! no thread. Lines keep their order and none is dropped;
+//! [`LogFlusher::flush`] writes what waits (the binary calls it before it
+//! exits).
 
 use std::{
     io::{self, Write},
-    sync::mpsc::{self, Receiver, SyncSender},
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
 };
 
-/// How many log lines may wait for the writer thread.
-pub const QUEUE_LINES: usize = 16 * 1024;
+/// How often the background thread writes what waits.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+/// How many bytes may wait before the logging thread writes them itself.
+pub const BATCH_BYTES: usize = 64 * 1024;
 
-enum Message {
-    Line(Vec<u8>),
-    Flush(SyncSender<()>),
+struct Shared {
+    /// The lines waiting.
+    pending: Mutex<Vec<u8>>,
+    /// Where they go; held while a batch is taken and written, so batches
+    /// are written in order.
+    sink: Mutex<Box<dyn Write + Send>>,
 }
 
-/// A `tracing_subscriber` writer that queues each event for the background
-/// thread. Cheap to clone.
+fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    fn write_pending(&self) {
+        let mut sink = lock(&self.sink);
+        let batch = std::mem::take(&mut *lock(&self.pending));
+        if !batch.is_empty() {
+            let _ = sink.write_all(&batch);
+            let _ = sink.flush();
+        }
+    }
+}
+
+/// A `tracing_subscriber` writer that appends each event to the batch.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct BackgroundWriter {
-    queue: SyncSender<Message>,
+    shared: Arc<Shared>,
 }
 
-/// Waits for the background thread to write what was queued.
+/// Writes what waits.
 #[derive(Clone)]
 pub struct LogFlusher {
-    queue: SyncSender<Message>,
+    shared: Arc<Shared>,
 }
 
 impl LogFlusher {
-    /// Returns once every line queued before this call is written and
-    /// flushed (or the writer thread is gone).
+    /// Returns once every line logged before this call is written.
     pub fn flush(&self) {
-        let (done, wait) = mpsc::sync_channel(1);
-        if self.queue.send(Message::Flush(done)).is_ok() {
-            let _ = wait.recv();
-        }
+        self.shared.write_pending();
     }
 }
 
-/// Starts the writer thread writing to `sink` (stderr for the binary).
+/// Starts the thread writing batches to `sink` (stderr for the binary).
 pub fn background_writer(
     sink: impl Write + Send + 'static,
 ) -> io::Result<(BackgroundWriter, LogFlusher)> {
-    let (queue, lines) = mpsc::sync_channel(QUEUE_LINES);
+    let shared = Arc::new(Shared {
+        pending: Mutex::new(Vec::with_capacity(BATCH_BYTES)),
+        sink: Mutex::new(Box::new(sink)),
+    });
+    let weak = Arc::downgrade(&shared);
     std::thread::Builder::new()
         .name("log-writer".into())
-        .spawn(move || write_lines(lines, sink))?;
+        .spawn(move || {
+            // Ends when the writers are gone.
+            while let Some(shared) = weak.upgrade() {
+                shared.write_pending();
+                drop(shared);
+                std::thread::sleep(FLUSH_INTERVAL);
+            }
+        })?;
     Ok((
         BackgroundWriter {
-            queue: queue.clone(),
+            shared: shared.clone(),
         },
-        LogFlusher { queue },
+        LogFlusher { shared },
     ))
-}
-
-fn write_lines(lines: Receiver<Message>, sink: impl Write) {
-    let mut out = io::BufWriter::with_capacity(64 * 1024, sink);
-    let mut flushed = Vec::new();
-    while let Ok(first) = lines.recv() {
-        let mut next = Some(first);
-        while let Some(message) = next {
-            match message {
-                Message::Line(line) => {
-                    let _ = out.write_all(&line);
-                }
-                Message::Flush(done) => flushed.push(done),
-            }
-            next = lines.try_recv().ok();
-        }
-        let _ = out.flush();
-        for done in flushed.drain(..) {
-            let _ = done.send(());
-        }
-    }
-    let _ = out.flush();
 }
 
 impl Write for BackgroundWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.queue
-            .send(Message::Line(buf.to_vec()))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the log writer stopped"))?;
+        let full = {
+            let mut pending = lock(&self.shared.pending);
+            pending.extend_from_slice(buf);
+            pending.len() >= BATCH_BYTES
+        };
+        if full {
+            self.shared.write_pending();
+        }
         Ok(buf.len())
     }
 
@@ -123,6 +133,19 @@ mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn lines_are_written_by_the_background_thread_without_a_flush() {
+        let sink = Shared::default();
+        let (mut writer, _flusher) = background_writer(sink.clone()).unwrap();
+        writer.write_all(b"one line\n").unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while sink.0.lock().unwrap().0.is_empty() {
+            assert!(std::time::Instant::now() < deadline, "never written");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(sink.0.lock().unwrap().0, b"one line\n");
     }
 
     #[test]
