@@ -21,6 +21,7 @@ pub mod publish;
 pub mod reference;
 pub mod regenerate;
 pub mod release;
+pub mod yaml;
 
 /// The workspace root: the folder above `xtask/`, where the tasks read and
 /// write the committed files.

@@ -27,9 +27,6 @@ pub enum RegenerateError {
     /// The spec crate's document does not serialize.
     #[error("the spec's OpenAPI document does not serialize to JSON: {0}")]
     Serialize(#[source] serde_json::Error),
-    /// YAML output failed.
-    #[error("the document does not serialize to YAML: {0}")]
-    Yaml(#[source] yaml_serde::Error),
     /// The HTML reference could not be rendered.
     #[error("cannot render {REFERENCE_HTML}: {0}")]
     Reference(#[from] crate::reference::ReferenceError),
@@ -84,7 +81,7 @@ fn spec_document() -> Result<Value, RegenerateError> {
 
 fn render_document(document: Value) -> Result<Vec<Artifact>, RegenerateError> {
     let json = pretty_json(&document)?;
-    let yaml = yaml_serde::to_string(&document).map_err(RegenerateError::Yaml)?;
+    let yaml = crate::yaml::to_string(&document);
     let document_30 = downgrade(&document)?;
     let json_30 = pretty_json(&document_30)?;
     let client = generate_client(&document_30)?;
@@ -148,8 +145,10 @@ fn generation_settings() -> progenitor::GenerationSettings {
 
 /// Runs progenitor on the 3.0 form and formats its output.
 pub fn generate_client(document_30: &Value) -> Result<String, RegenerateError> {
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(document_30.clone()).map_err(RegenerateError::OpenApi30)?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(
+        crate::downgrade::nullable_references_for_typify(document_30),
+    )
+    .map_err(RegenerateError::OpenApi30)?;
     let settings = generation_settings();
     // progenitor reports some unsupported constructs by panicking; turn
     // that into an error that names the document.
