@@ -123,7 +123,7 @@ async fn the_client_receives_each_error_status_as_an_error_body() {
         (401, 401, Some("UNAUTHORIZED"))
     );
 
-    // 400: a limit out of range, and a timeout the contract's u32 cannot hold.
+    // 400: a limit out of range, and a negative timeout.
     let (status, body) = error_body(
         within(client.retrieve_connections(NonZeroU32::new(101), None))
             .await
@@ -135,7 +135,7 @@ async fn the_client_receives_each_error_status_as_an_error_body() {
     );
     assert_eq!(body.errors.unwrap()[0].field, "limit");
     let mut too_long = typed_input("too long");
-    too_long.connection_timeout = Some(u64::from(u32::MAX) + 1);
+    too_long.connection_timeout = Some(-1);
     let (status, _) = error_body(
         within(client.create_connection(&too_long))
             .await
