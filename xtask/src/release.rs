@@ -20,10 +20,9 @@ use semver::Version;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    breaking::{self, BreakingError, Category, Finding, Verdict},
-    regenerate::{self, Artifact, DOCUMENT_JSON, RegenerateError},
-};
+use connections_openapi_tools::breaking::{self, BreakingError, Category, Finding, Verdict};
+
+use crate::regenerate::{self, Artifact, DOCUMENT_JSON, RegenerateError};
 
 /// Where released documents are kept.
 pub const RELEASED_DIR: &str = "openapi/released";

@@ -7,12 +7,10 @@ use std::{
 };
 
 use anyhow::Context as _;
+use connections_openapi_tools::breaking::{self, Finding, Verdict};
 use serde::Serialize;
 use serde_json::Value;
-use xtask::{
-    breaking::{self, Finding, Verdict},
-    publish, regenerate, release,
-};
+use xtask::{publish, regenerate, release};
 
 /// Exit code when the gate fails.
 const GATE_FAILED_EXIT_CODE: u8 = 1;
