@@ -34,6 +34,7 @@ use connections_openapi::{
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod accepted;
 mod rules;
 
 pub use rules::{Category, Classification, RULES, Rule, rule};
