@@ -8,7 +8,7 @@ use std::{
 
 use serde_json::Value;
 
-use crate::downgrade::{DowngradeError, downgrade};
+use connections_openapi_tools::downgrade::{DowngradeError, downgrade};
 
 /// The published document (OpenAPI 3.1), JSON.
 pub const DOCUMENT_JSON: &str = "openapi/connections.json";
@@ -29,7 +29,7 @@ pub enum RegenerateError {
     Serialize(#[source] serde_json::Error),
     /// The HTML reference could not be rendered.
     #[error("cannot render {REFERENCE_HTML}: {0}")]
-    Reference(#[from] crate::reference::ReferenceError),
+    Reference(#[from] connections_openapi_tools::reference::ReferenceError),
     /// The 3.1 → 3.0 conversion failed.
     #[error("cannot derive the OpenAPI 3.0 form: {0}")]
     Downgrade(#[from] DowngradeError),
@@ -85,7 +85,7 @@ fn render_document(document: Value) -> Result<Vec<Artifact>, RegenerateError> {
     let document_30 = downgrade(&document)?;
     let json_30 = pretty_json(&document_30)?;
     let client = generate_client(&document_30)?;
-    let reference = crate::reference::render(&document)?;
+    let reference = connections_openapi_tools::reference::render(&document)?;
     Ok(vec![
         Artifact {
             path: DOCUMENT_JSON,

@@ -18,7 +18,7 @@ use axum::{
     body::Body,
     http::{HeaderMap, header},
 };
-use connections_conformance::{Contract, Violation};
+use connections_openapi::{Contract, Violation};
 use connections_spec::FieldError;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;

@@ -333,7 +333,7 @@ fn wrap_ref_with_siblings(map: &mut Map<String, Value>) {
 
 /// Escapes a key for a JSON pointer (RFC 6901).
 fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+    connections_openapi::pointer::escape(key).into_owned()
 }
 
 #[cfg(test)]
