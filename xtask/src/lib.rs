@@ -19,7 +19,6 @@ pub mod conformance;
 pub mod publish;
 pub mod regenerate;
 pub mod release;
-pub mod yaml;
 
 /// The workspace root: the folder above `xtask/`, where the tasks read and
 /// write the committed files.

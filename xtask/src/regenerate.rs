@@ -81,7 +81,7 @@ fn spec_document() -> Result<Value, RegenerateError> {
 
 fn render_document(document: Value) -> Result<Vec<Artifact>, RegenerateError> {
     let json = pretty_json(&document)?;
-    let yaml = crate::yaml::to_string(&document);
+    let yaml = connections_openapi::yaml::to_string(&document);
     let document_30 = downgrade(&document)?;
     let json_30 = pretty_json(&document_30)?;
     let client = generate_client(&document_30)?;
@@ -146,7 +146,7 @@ fn generation_settings() -> progenitor::GenerationSettings {
 /// Runs progenitor on the 3.0 form and formats its output.
 pub fn generate_client(document_30: &Value) -> Result<String, RegenerateError> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(
-        crate::downgrade::nullable_references_for_typify(document_30),
+        connections_openapi_tools::downgrade::nullable_references_for_typify(document_30),
     )
     .map_err(RegenerateError::OpenApi30)?;
     let settings = generation_settings();

@@ -8,6 +8,8 @@
 //! - [`operations`] lists operations (path items followed through
 //!   `$ref`), their effective parameters, request body and responses;
 //! - [`schema`] reads component schemas and nullable cores;
+//! - [`yaml`] writes a document as YAML that YAML 1.1 and 1.2 loaders
+//!   both read back as the JSON;
 //! - [`contract`] compiles the document's JSON Schemas once
 //!   ([`Contract`]) and reports [`Violation`]s of payloads.
 //!
@@ -20,6 +22,7 @@ pub mod operations;
 pub mod pointer;
 pub mod refs;
 pub mod schema;
+pub mod yaml;
 
 pub use contract::{Contract, ContractError, Violation};
 pub use document::{COMMITTED_DOCUMENT, LoadError};
