@@ -1601,8 +1601,8 @@ impl<'a> Comparison<'a> {
                 rule::ALL_OF_MEMBER_REMOVED,
             ),
         ] {
-            let base_members = keyed_members(base, keywords);
-            let revision_members = keyed_members(revision, keywords);
+            let base_members = keyed_members(self.base, base, keywords);
+            let revision_members = keyed_members(self.revision, revision, keywords);
             if base_members.is_empty() && revision_members.is_empty() {
                 continue;
             }
@@ -1650,10 +1650,13 @@ impl<'a> Comparison<'a> {
 }
 
 /// The members of `oneOf`/`anyOf` (or `allOf`), `{type: null}` left out,
-/// keyed so that the same variant matches across documents: by component
-/// name, else by the value of a property fixed to one value (a
-/// discriminator such as `authType: OAUTH`), else by position.
+/// keyed so that the same variant matches across documents: by the value
+/// of a property fixed to one value (a discriminator such as
+/// `authType: OAUTH`), looked up through a `$ref`, so that an inline
+/// variant and the same variant moved to a named component match; else by
+/// component name; else by position.
 fn keyed_members<'a>(
+    document: &'a Value,
     schema: &'a Value,
     keywords: &[&'static str],
 ) -> BTreeMap<String, (&'a Value, &'static str, usize)> {
@@ -1666,9 +1669,10 @@ fn keyed_members<'a>(
             if member.get("type").and_then(Value::as_str) == Some("null") {
                 continue;
             }
-            let key = component_schema_name(member)
-                .or_else(|| discriminator_value(member))
-                .unwrap_or_else(|| format!("#{index}"));
+            let key =
+                discriminator_value(connections_openapi::refs::resolve_lenient(document, member))
+                    .or_else(|| component_schema_name(member))
+                    .unwrap_or_else(|| format!("#{index}"));
             members.insert(key, (member, *keyword, index));
         }
     }

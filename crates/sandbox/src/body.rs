@@ -274,7 +274,12 @@ mod tests {
         let mut body = valid();
         body["colour"] = json!("red");
         let input = read(None, &body.to_string()).await.unwrap();
-        assert!(serde_json::to_value(&input).unwrap().get("colour").is_none());
+        assert!(
+            serde_json::to_value(&input)
+                .unwrap()
+                .get("colour")
+                .is_none()
+        );
     }
 
     #[tokio::test]

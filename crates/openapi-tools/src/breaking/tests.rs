@@ -1124,6 +1124,51 @@ fn variants_depend_on_the_direction() {
     );
 }
 
+#[test]
+fn an_inline_variant_moved_to_a_named_component_is_the_same_variant() {
+    // Contract 1.1.0 moved Auth's inline variants to AuthNone/AuthOAuth.
+    let findings = diff(|d| {
+        let shapes = d
+            .pointer_mut("/components/schemas/Req/properties/shape/oneOf")
+            .unwrap()
+            .as_array_mut()
+            .unwrap();
+        let first = std::mem::replace(
+            &mut shapes[0],
+            json!({"$ref": "#/components/schemas/NamedShape"}),
+        );
+        d["components"]["schemas"]["NamedShape"] = first;
+    });
+    let contract_findings = contract(&findings);
+    assert!(
+        contract_findings
+            .iter()
+            .all(|f| f.rule == rule::SCHEMA_ADDED.id && !f.breaking),
+        "{contract_findings:#?}"
+    );
+    // A change inside the moved variant is still seen.
+    let findings = diff(|d| {
+        let shapes = d
+            .pointer_mut("/components/schemas/Req/properties/shape/oneOf")
+            .unwrap()
+            .as_array_mut()
+            .unwrap();
+        let mut first = std::mem::replace(
+            &mut shapes[0],
+            json!({"$ref": "#/components/schemas/NamedShape"}),
+        );
+        first["required"] = json!(["form", "added"]);
+        first["properties"]["added"] = json!({"type": "string"});
+        d["components"]["schemas"]["NamedShape"] = first;
+    });
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.breaking && f.message.contains("added")),
+        "{findings:#?}"
+    );
+}
+
 // Components and references.
 
 #[test]
