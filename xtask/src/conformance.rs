@@ -180,7 +180,7 @@ impl RunningSandbox {
                 ":memory:",
                 "--token",
                 token,
-                "--allow-private-targets",
+                "--loopback-only-targets",
             ])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
