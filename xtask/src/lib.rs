@@ -16,6 +16,7 @@
 
 pub mod bench;
 pub mod conformance;
+pub mod consumers;
 pub mod publish;
 pub mod regenerate;
 pub mod release;

@@ -46,6 +46,12 @@ enum Task {
     /// Measure the conformance validator (Rust) and Python's jsonschema side
     /// by side on the same payloads, interleaved, and print the table.
     Bench(xtask::bench::BenchOptions),
+    /// Other teams' tools on the published documents, installed pinned
+    /// under target/: YAML 1.1 and 1.2 loaders, openapi-python-client,
+    /// openapi-typescript with openapi-fetch and strict tsc, and
+    /// Schemathesis against a throwaway sandbox; exit 0 passed, 1 a check
+    /// failed, 2 could not run.
+    Consumers(xtask::consumers::ConsumersOptions),
 }
 
 #[derive(clap::Args)]
@@ -96,6 +102,7 @@ fn run(task: Task) -> anyhow::Result<ExitCode> {
             xtask::bench::run(&root, &options)?;
             Ok(ExitCode::SUCCESS)
         }
+        Task::Consumers(options) => xtask::consumers::run(&root, &options),
         Task::Regenerate { check } => {
             let artifacts = regenerate::render()?;
             if check {
