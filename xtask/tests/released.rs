@@ -1,7 +1,7 @@
 //! The committed releases: never edited, named after their version, each
 //! with a changelog entry, none newer than the contract.
 
-use xtask::release;
+use xtask::cmd::release;
 
 use xtask::workspace_root;
 

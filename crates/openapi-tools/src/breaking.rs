@@ -35,6 +35,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub mod accepted;
+pub mod report;
 mod rules;
 
 pub use rules::{Category, Classification, RULES, Rule, rule};

@@ -78,7 +78,7 @@ const DURATION_ROWS: [(&str, &str); 2] = [
 
 /// The options of `cargo xtask bench`.
 #[derive(Clone, Debug, clap::Args)]
-pub struct BenchOptions {
+pub struct Args {
     /// Rounds per side (each side runs once per round, in turn).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub rounds: u32,
@@ -614,7 +614,7 @@ fn rustc_version() -> Option<String> {
 }
 
 /// Runs the benchmark from the workspace root and prints the table.
-pub fn run(root: &Path, options: &BenchOptions) -> Result<(), BenchError> {
+pub fn run(root: &Path, options: Args) -> anyhow::Result<std::process::ExitCode> {
     let load_before = load_average();
     let executable = build_bench(root)?;
     let payloads = root.join(PAYLOADS_DIR);
@@ -711,7 +711,7 @@ pub fn run(root: &Path, options: &BenchOptions) -> Result<(), BenchError> {
     for note in notes {
         println!("\nnote: {note}");
     }
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
