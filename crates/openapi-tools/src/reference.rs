@@ -16,8 +16,9 @@
 //! order is kept everywhere.
 
 use connections_openapi::{
+    operations::METHODS,
     pointer,
-    refs::{self, RefError},
+    refs::{self, RefError, SCHEMA_REF_PREFIX},
     schema,
 };
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -28,12 +29,6 @@ use serde_json::Value;
 const TEMPLATE: &str = include_str!("../templates/reference.html");
 /// The template's name; the `.html` suffix turns on HTML auto-escaping.
 const TEMPLATE_NAME: &str = "reference.html";
-/// The prefix of a reference to a component schema.
-const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
-/// The HTTP methods an OpenAPI path item can hold, in display order.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Why the reference could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -453,7 +448,7 @@ impl<'a> Reader<'a> {
                 let mut responses = Vec::new();
                 if let Some(list) = operation.get("responses").and_then(Value::as_object) {
                     for (status, response) in list {
-                        let response_at = format!("{at}/responses/{}", pointer::escape(status));
+                        let response_at = pointer::join(&format!("{at}/responses"), status);
                         let response = self.resolve(response, &response_at)?;
                         responses.push(ResponseView {
                             status: status.clone(),
@@ -523,7 +518,7 @@ impl<'a> Reader<'a> {
         };
         let mut views = Vec::new();
         for (media_type, media) in content {
-            let media_at = format!("{at}/content/{}", pointer::escape(media_type));
+            let media_at = pointer::join(&format!("{at}/content"), media_type);
             let schema = media.get("schema").unwrap_or(&Value::Null);
             // Check that the schema's reference resolves.
             self.resolve(schema, &format!("{media_at}/schema"))?;
@@ -557,7 +552,7 @@ impl<'a> Reader<'a> {
         let mut properties = Vec::new();
         if let Some(members) = resolved.get("properties").and_then(Value::as_object) {
             for (property, property_schema) in members {
-                let property_at = format!("{at}/properties/{}", pointer::escape(property));
+                let property_at = pointer::join(&format!("{at}/properties"), property);
                 properties.push(self.property_view(
                     property,
                     property_schema,
