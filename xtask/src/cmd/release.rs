@@ -2,8 +2,10 @@
 //!
 //! A release checks the version against the breaking-change gate (it must
 //! be greater than the latest release, and a major step when the document
-//! breaks clients of it), stamps the version into the spec crate
-//! (`CONTRACT_VERSION`) and the client crate's manifest (and `Cargo.lock`),
+//! breaks clients of it), stamps the version into the manifests of
+//! [`CONTRACT_PACKAGES`] (the spec crate's `package.version` is the
+//! contract's version, `CONTRACT_VERSION`; the client follows it) and
+//! `Cargo.lock`,
 //! regenerates, keeps a copy of the document under `openapi/released/`
 //! (recorded in `openapi/released/SHA256SUMS`, never edited after), and
 //! adds a `CHANGELOG.md` entry generated from the differences.
@@ -92,16 +94,20 @@ pub const RELEASED_DIR: &str = "openapi/released";
 pub const RELEASED_SUMS: &str = "openapi/released/SHA256SUMS";
 /// The changelog.
 pub const CHANGELOG: &str = "CHANGELOG.md";
-/// The file that holds `CONTRACT_VERSION`.
-pub const SPEC_DOCUMENT_RS: &str = "crates/spec/src/document.rs";
+/// The manifest whose `package.version` is the contract's version (the
+/// spec crate reads it as `CONTRACT_VERSION`).
+pub const CONTRACT_MANIFEST: &str = "crates/spec/Cargo.toml";
 /// The client crate's manifest.
 pub const CLIENT_MANIFEST: &str = "crates/generated-client/Cargo.toml";
+/// Every package versioned as the contract, with its manifest: the spec
+/// crate (the one key) first, then the crates that follow it.
+pub const CONTRACT_PACKAGES: [(&str, &str); 2] = [
+    (CONTRACT_MANIFEST, "connections-spec"),
+    (CLIENT_MANIFEST, "connections-client"),
+];
 /// The lockfile.
 pub const LOCKFILE: &str = "Cargo.lock";
-/// The client crate's package name.
-pub const CLIENT_PACKAGE: &str = "connections-client";
 
-const CONTRACT_VERSION_LINE: &str = "pub const CONTRACT_VERSION: &str = \"";
 /// Why a release (or a check of the released documents) failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
@@ -342,35 +348,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         })
 }
 
-/// Sets `CONTRACT_VERSION` in the text of `crates/spec/src/document.rs`.
-pub fn stamp_spec_source(text: &str, version: &Version) -> Result<String, ReleaseError> {
-    let matching: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| line.starts_with(CONTRACT_VERSION_LINE) && line.ends_with("\";"))
-        .map(|(index, _)| index)
-        .collect();
-    if matching.len() != 1 {
-        return Err(ReleaseError::Stamp {
-            path: SPEC_DOCUMENT_RS,
-            problem: format!(
-                "expected one line `{CONTRACT_VERSION_LINE}x.y.z\";`, found {}",
-                matching.len()
-            ),
-        });
-    }
-    let mut out = String::with_capacity(text.len());
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        if index == matching[0] {
-            let ending = &line[line.trim_end_matches(['\r', '\n']).len()..];
-            out.push_str(&format!("{CONTRACT_VERSION_LINE}{version}\";{ending}"));
-        } else {
-            out.push_str(line);
-        }
-    }
-    Ok(out)
-}
-
 /// Parses a TOML file that a release stamps; `path` names it in the error.
 fn parse_toml(text: &str, path: &'static str) -> Result<toml_edit::DocumentMut, ReleaseError> {
     text.parse()
@@ -380,20 +357,39 @@ fn parse_toml(text: &str, path: &'static str) -> Result<toml_edit::DocumentMut, 
         })
 }
 
-/// Sets `package.version` in a `Cargo.toml`, keeping its formatting.
-pub fn stamp_manifest(text: &str, version: &Version) -> Result<String, ReleaseError> {
-    let mut manifest = parse_toml(text, CLIENT_MANIFEST)?;
+/// Sets `package.version` in the `Cargo.toml` at `path` (which must be
+/// package `name`'s), keeping its formatting.
+pub fn stamp_manifest(
+    text: &str,
+    path: &'static str,
+    name: &str,
+    version: &Version,
+) -> Result<String, ReleaseError> {
+    let mut manifest = parse_toml(text, path)?;
     let package = manifest
         .get_mut("package")
         .and_then(toml_edit::Item::as_table_mut)
         .ok_or_else(|| ReleaseError::Stamp {
-            path: CLIENT_MANIFEST,
+            path,
             problem: "no [package] table".into(),
         })?;
-    if !package.contains_key("version") {
+    let found = package.get("name").and_then(toml_edit::Item::as_str);
+    if found != Some(name) {
         return Err(ReleaseError::Stamp {
-            path: CLIENT_MANIFEST,
-            problem: "no package.version".into(),
+            path,
+            problem: format!("expected package `{name}`, found {found:?}"),
+        });
+    }
+    if package
+        .get("version")
+        .and_then(toml_edit::Item::as_str)
+        .is_none()
+    {
+        return Err(ReleaseError::Stamp {
+            path,
+            problem:
+                "no package.version string (the contract's crates are not `version.workspace`)"
+                    .into(),
         });
     }
     set_keeping_decor(&mut package["version"], version);
@@ -499,9 +495,14 @@ pub fn release(
     };
 
     // Prepare every write before the first one.
-    let spec_source = stamp_spec_source(&read_text(root, SPEC_DOCUMENT_RS)?, version)?;
-    let manifest = stamp_manifest(&read_text(root, CLIENT_MANIFEST)?, version)?;
-    let lockfile = stamp_lockfile(&read_text(root, LOCKFILE)?, CLIENT_PACKAGE, version)?;
+    let mut stamped = Vec::new();
+    let mut lockfile = read_text(root, LOCKFILE)?;
+    for (manifest, package) in CONTRACT_PACKAGES {
+        let text = stamp_manifest(&read_text(root, manifest)?, manifest, package, version)?;
+        stamped.push((manifest, text));
+        lockfile = stamp_lockfile(&lockfile, package, version)?;
+    }
+    stamped.push((LOCKFILE, lockfile));
     let released_name = released_file_name(version);
     let mut sums = match std::fs::read_to_string(root.join(RELEASED_SUMS)) {
         Ok(text) => text,
@@ -537,11 +538,7 @@ pub fn release(
     let changelog = changelog::insert(changelog_existing.as_deref(), &entry);
 
     let mut written = Vec::new();
-    for (path, text) in [
-        (SPEC_DOCUMENT_RS, spec_source),
-        (CLIENT_MANIFEST, manifest),
-        (LOCKFILE, lockfile),
-    ] {
+    for (path, text) in stamped {
         if read_text(root, path)? != text {
             write_text(root, path, &text)?;
             written.push(PathBuf::from(path));
@@ -603,7 +600,7 @@ mod tests {
     /// A temporary workspace holding the files a release reads.
     fn scratch() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        for path in [SPEC_DOCUMENT_RS, CLIENT_MANIFEST, LOCKFILE] {
+        for path in [CONTRACT_MANIFEST, CLIENT_MANIFEST, LOCKFILE] {
             let target = dir.path().join(path);
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
             std::fs::copy(workspace_root().join(path), target).unwrap();
@@ -693,7 +690,7 @@ mod tests {
             regenerate::render_with_version,
         )
         .unwrap();
-        let spec_before = std::fs::read_to_string(root.join(SPEC_DOCUMENT_RS)).unwrap();
+        let spec_before = std::fs::read_to_string(root.join(CONTRACT_MANIFEST)).unwrap();
         let err = release(
             root,
             &v("1.1.0"),
@@ -707,7 +704,7 @@ mod tests {
         );
         // Nothing was written.
         assert_eq!(
-            std::fs::read_to_string(root.join(SPEC_DOCUMENT_RS)).unwrap(),
+            std::fs::read_to_string(root.join(CONTRACT_MANIFEST)).unwrap(),
             spec_before
         );
         assert!(
@@ -724,12 +721,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(outcome.previous, Some(v("1.0.0")));
-        let spec = std::fs::read_to_string(root.join(SPEC_DOCUMENT_RS)).unwrap();
-        assert!(spec.contains("pub const CONTRACT_VERSION: &str = \"2.0.0\";"));
-        let manifest = std::fs::read_to_string(root.join(CLIENT_MANIFEST)).unwrap();
-        assert!(manifest.contains("version = \"2.0.0\""), "{manifest}");
-        let lock = std::fs::read_to_string(root.join(LOCKFILE)).unwrap();
-        assert!(lock.contains("name = \"connections-client\"\nversion = \"2.0.0\""));
+        for (manifest, package) in CONTRACT_PACKAGES {
+            let text = std::fs::read_to_string(root.join(manifest)).unwrap();
+            let manifest: toml_edit::DocumentMut = text.parse().unwrap();
+            assert_eq!(manifest["package"]["version"].as_str(), Some("2.0.0"));
+            let lock = std::fs::read_to_string(root.join(LOCKFILE)).unwrap();
+            assert!(lock.contains(&format!("name = \"{package}\"\nversion = \"2.0.0\"")));
+        }
         let changelog = std::fs::read_to_string(root.join(CHANGELOG)).unwrap();
         let newest = changelog.find("## [2.0.0] - 2025-02-01").unwrap();
         let oldest = changelog.find("## [1.0.0]").unwrap();
@@ -837,39 +835,20 @@ mod tests {
     }
 
     #[test]
-    fn stamping_the_spec_source_changes_only_the_constant() {
-        let text = "/// doc\npub const CONTRACT_VERSION: &str = \"1.0.0\";\r\nfn x() {}\n";
-        let stamped = stamp_spec_source(text, &v("1.2.3")).unwrap();
-        assert_eq!(
-            stamped,
-            "/// doc\npub const CONTRACT_VERSION: &str = \"1.2.3\";\r\nfn x() {}\n"
-        );
-        let real = std::fs::read_to_string(workspace_root().join(SPEC_DOCUMENT_RS)).unwrap();
-        let stamped = stamp_spec_source(&real, &v("9.9.9")).unwrap();
-        assert_eq!(real.lines().count(), stamped.lines().count());
-        let changed: Vec<_> = real
-            .lines()
-            .zip(stamped.lines())
-            .filter(|(a, b)| a != b)
-            .collect();
-        assert_eq!(changed.len(), 1);
-        assert!(matches!(
-            stamp_spec_source("fn x() {}\n", &v("1.0.0")),
-            Err(ReleaseError::Stamp { .. })
-        ));
-    }
-
-    #[test]
     fn stamping_manifests_keeps_their_formatting() {
         let manifest = "[package]\nname = \"c\"\nversion = \"1.0.0\" # the contract's\n\n[dependencies]\nx = { version = \"1.0.0\" }\n";
-        let stamped = stamp_manifest(manifest, &v("1.1.0")).unwrap();
+        let stamped = stamp_manifest(manifest, CLIENT_MANIFEST, "c", &v("1.1.0")).unwrap();
         assert_eq!(
             stamped,
             "[package]\nname = \"c\"\nversion = \"1.1.0\" # the contract's\n\n[dependencies]\nx = { version = \"1.0.0\" }\n"
         );
-        assert!(stamp_manifest("[package]\nname = \"c\"\n", &v("1.0.0")).is_err());
+        let stamp = |text: &str| stamp_manifest(text, CLIENT_MANIFEST, "c", &v("1.0.0"));
+        assert!(stamp("[package]\nname = \"c\"\n").is_err());
+        assert!(stamp("[package]\nname = \"c\"\nversion.workspace = true\n").is_err());
+        // Another package's manifest is refused.
+        assert!(stamp("[package]\nname = \"d\"\nversion = \"1.0.0\"\n").is_err());
         let lock = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"connections-client\"\nversion = \"1.0.0\"\ndependencies = [\n \"a\",\n]\n";
-        let stamped = stamp_lockfile(lock, CLIENT_PACKAGE, &v("3.0.0")).unwrap();
+        let stamped = stamp_lockfile(lock, "connections-client", &v("3.0.0")).unwrap();
         assert_eq!(
             stamped,
             lock.replacen(
