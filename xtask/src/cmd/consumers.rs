@@ -32,9 +32,6 @@ use std::{
 use anyhow::{Context as _, bail};
 use connections_sandbox::{OutboundPolicy, Sandbox, SandboxConfig};
 
-/// Exit code when a consumer check failed.
-const CHECK_FAILED_EXIT_CODE: u8 = 1;
-
 /// The Schemathesis run CI makes: every check, every phase, fixed seed.
 pub const SCHEMATHESIS_ARGS: &[&str] = &[
     "--checks",
@@ -69,7 +66,7 @@ pub enum Check {
 
 /// What `cargo xtask consumers` runs.
 #[derive(Debug, clap::Args)]
-pub struct ConsumersOptions {
+pub struct Args {
     /// Run only these checks (default: all of them).
     #[arg(long = "only", value_enum)]
     pub only: Vec<Check>,
@@ -77,7 +74,7 @@ pub struct ConsumersOptions {
 
 /// Runs the checks; exit 0 when all pass, 1 when one failed (2, through
 /// the error, when a tool could not be installed or the sandbox not started).
-pub fn run(root: &Path, options: &ConsumersOptions) -> anyhow::Result<ExitCode> {
+pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
     let selected = |check| options.only.is_empty() || options.only.contains(&check);
     let work = root.join("target/consumers");
     fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
@@ -202,7 +199,7 @@ pub fn run(root: &Path, options: &ConsumersOptions) -> anyhow::Result<ExitCode> 
         Ok(ExitCode::SUCCESS)
     } else {
         println!("failed: {}", failed.join(", "));
-        Ok(ExitCode::from(CHECK_FAILED_EXIT_CODE))
+        Ok(ExitCode::from(super::exit::CHECK_FAILED))
     }
 }
 
@@ -305,7 +302,7 @@ fn node_tools(root: &Path) -> anyhow::Result<()> {
 
 fn digest(path: &Path) -> anyhow::Result<String> {
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(crate::release::sha256_hex(&bytes))
+    Ok(super::release::sha256_hex(&bytes))
 }
 
 fn step(title: &str) {
