@@ -1,4 +1,4 @@
-//! `cargo xtask bench --sandbox`: the sandbox's throughput under `wrk`,
+//! `cargo xtask bench --part sandbox`: the sandbox's throughput under `wrk`,
 //! beside a bare axum handler, in one run.
 //!
 //! 1. installs the load tool `wrk` when it is missing (`apt-get install -y

@@ -1,6 +1,6 @@
 //! The benchmark's yardstick: a bare axum handler answering
 //! `GET /v2/connections/{connectionRef}` with the retrieve example's fixed
-//! bytes (no store, no token check, no log). `cargo xtask bench --sandbox`
+//! bytes (no store, no token check, no log). `cargo xtask bench --part sandbox`
 //! measures the sandbox against it.
 //!
 //! Usage: `bare_handler [ADDRESS]` (default `127.0.0.1:0`); the first

@@ -73,6 +73,12 @@ struct Cli {
     #[arg(long, env = "CONNECTIONS_SANDBOX_ALLOW_PRIVATE_TARGETS")]
     allow_private_targets: bool,
 
+    /// Let connection tests reach loopback addresses only, and resolve no
+    /// name but `localhost` (for CI and fuzzers: no request leaves the
+    /// machine).
+    #[arg(long, env = "CONNECTIONS_SANDBOX_LOOPBACK_ONLY_TARGETS")]
+    loopback_only_targets: bool,
+
     /// Turn on POST/GET/DELETE /sandbox/faults, which make chosen requests
     /// fail on purpose (for client tests).
     #[arg(long, env = "CONNECTIONS_SANDBOX_ENABLE_FAULT_INJECTION")]
@@ -163,6 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         client_key: cli.client_key,
         outbound: OutboundPolicy {
             allow_private_targets: cli.allow_private_targets,
+            loopback_only: cli.loopback_only_targets,
         },
         enable_fault_injection: cli.enable_fault_injection,
         limits: Limits {

@@ -15,6 +15,12 @@
 //! [`escape_html`]d parts. Output is deterministic: the document's own
 //! order is kept everywhere.
 
+use connections_openapi::{
+    operations::METHODS,
+    pointer,
+    refs::{self, RefError, SCHEMA_REF_PREFIX},
+    schema,
+};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use serde_json::Value;
@@ -23,12 +29,6 @@ use serde_json::Value;
 const TEMPLATE: &str = include_str!("../templates/reference.html");
 /// The template's name; the `.html` suffix turns on HTML auto-escaping.
 const TEMPLATE_NAME: &str = "reference.html";
-/// The prefix of a reference to a component schema.
-const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
-/// The HTTP methods an OpenAPI path item can hold, in display order.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Why the reference could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -341,7 +341,7 @@ impl Page {
             Some(Value::Object(schemas)) => schemas
                 .iter()
                 .map(|(name, schema)| {
-                    let at = format!("{SCHEMA_REF_PREFIX}{}", pointer_escape(name));
+                    let at = format!("{SCHEMA_REF_PREFIX}{}", pointer::escape(name));
                     reader.schema_view(name, &schema_anchor(name), schema, &at)
                 })
                 .collect::<Result<_, _>>()?,
@@ -377,23 +377,17 @@ impl Page {
 impl<'a> Reader<'a> {
     /// Follows `$ref`s (local JSON pointers) until a value that is not one.
     fn resolve(&self, value: &'a Value, at: &str) -> Result<&'a Value, ReferenceError> {
-        let mut current = value;
-        for _ in 0..32 {
-            let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
-                return Ok(current);
-            };
-            current = reference
-                .strip_prefix('#')
-                .and_then(|pointer| self.document.pointer(pointer))
-                .ok_or_else(|| ReferenceError::UnknownRef {
-                    reference: reference.to_string(),
-                    at: at.to_string(),
-                })?;
+        match refs::resolve(self.document, value, at) {
+            Ok(found) => Ok(found.value),
+            Err(RefError::Unknown { reference, .. }) => Err(ReferenceError::UnknownRef {
+                reference,
+                at: at.to_string(),
+            }),
+            Err(RefError::Cycle { .. }) => Err(ReferenceError::UnknownRef {
+                reference: "a cycle of `$ref`s".into(),
+                at: at.to_string(),
+            }),
         }
-        Err(ReferenceError::UnknownRef {
-            reference: "a cycle of `$ref`s".into(),
-            at: at.to_string(),
-        })
     }
 
     fn operations(&self) -> Result<Vec<OperationView>, ReferenceError> {
@@ -403,7 +397,7 @@ impl<'a> Reader<'a> {
         let document_security = self.document.get("security");
         let mut operations = Vec::new();
         for (path, item) in paths {
-            let item_at = format!("#/paths/{}", pointer_escape(path));
+            let item_at = format!("#/paths/{}", pointer::escape(path));
             let item = self.resolve(item, &item_at)?;
             let shared_parameters = item.get("parameters");
             for method in METHODS {
@@ -454,7 +448,7 @@ impl<'a> Reader<'a> {
                 let mut responses = Vec::new();
                 if let Some(list) = operation.get("responses").and_then(Value::as_object) {
                     for (status, response) in list {
-                        let response_at = format!("{at}/responses/{}", pointer_escape(status));
+                        let response_at = pointer::join(&format!("{at}/responses"), status);
                         let response = self.resolve(response, &response_at)?;
                         responses.push(ResponseView {
                             status: status.clone(),
@@ -524,7 +518,7 @@ impl<'a> Reader<'a> {
         };
         let mut views = Vec::new();
         for (media_type, media) in content {
-            let media_at = format!("{at}/content/{}", pointer_escape(media_type));
+            let media_at = pointer::join(&format!("{at}/content"), media_type);
             let schema = media.get("schema").unwrap_or(&Value::Null);
             // Check that the schema's reference resolves.
             self.resolve(schema, &format!("{media_at}/schema"))?;
@@ -558,7 +552,7 @@ impl<'a> Reader<'a> {
         let mut properties = Vec::new();
         if let Some(members) = resolved.get("properties").and_then(Value::as_object) {
             for (property, property_schema) in members {
-                let property_at = format!("{at}/properties/{}", pointer_escape(property));
+                let property_at = pointer::join(&format!("{at}/properties"), property);
                 properties.push(self.property_view(
                     property,
                     property_schema,
@@ -681,7 +675,7 @@ impl<'a> Reader<'a> {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             return match reference.strip_prefix(SCHEMA_REF_PREFIX) {
                 Some(name) => {
-                    let name = pointer_unescape(name);
+                    let name = pointer::unescape(name);
                     format!(
                         "<a href=\"#{}\">{}</a>",
                         escape_html(&schema_anchor(&name)),
@@ -771,18 +765,7 @@ impl SchemaView {
 
 /// For `oneOf`/`anyOf` `[X, {type: null}]` (either order), `X`.
 fn nullable_core(schema: &Value) -> Option<&Value> {
-    ["oneOf", "anyOf"].iter().find_map(|keyword| {
-        let members = schema.get(keyword)?.as_array()?;
-        if members.len() != 2 {
-            return None;
-        }
-        let is_null = |m: &Value| m.get("type").and_then(Value::as_str) == Some("null");
-        match (is_null(&members[0]), is_null(&members[1])) {
-            (false, true) => Some(&members[0]),
-            (true, false) => Some(&members[1]),
-            _ => None,
-        }
-    })
+    schema::nullable_core(schema).map(|found| found.core)
 }
 
 fn is_nullable_wrapper(schema: &Value) -> bool {
@@ -950,15 +933,6 @@ fn anchor_text(name: &str) -> String {
         .collect()
 }
 
-/// RFC 6901: `~` → `~0`, `/` → `~1`.
-fn pointer_escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-fn pointer_unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -966,7 +940,7 @@ mod tests {
     use super::*;
 
     fn committed_document() -> Value {
-        serde_json::to_value(connections_spec::openapi()).unwrap()
+        connections_openapi::document::committed().unwrap()
     }
 
     #[test]
@@ -1042,41 +1016,6 @@ mod tests {
             examples += 1;
         }
         assert!(examples > 0);
-    }
-
-    #[test]
-    fn placeholders_and_markup_in_text_are_escaped() {
-        let document = json!({
-            "openapi": "3.1.0",
-            "info": {"title": "T <script>alert(1)</script>", "version": "1.0.0",
-                     "description": "Send `<baseURL>/v2` to <baseURL> & more <b>bold</b>."},
-            "paths": {"/v2/x": {"get": {
-                "operationId": "getX",
-                "summary": "Get <x> & \"y\"",
-                "description": "[bad](javascript:alert(1)) [good](https://example.org) ![img](https://example.org/i.png)",
-                "responses": {"200": {"description": "OK <baseURL>",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/X"},
-                        "examples": {"one": {"summary": "<i>", "value": {"href": "<baseURL>/v2/x"}}}}}}}
-            }}},
-            "components": {"schemas": {"X": {"type": "object", "description": "An <X>.",
-                "properties": {"href": {"type": "string", "enum": ["<a>"]}}}}}
-        });
-        let html = render(&document).unwrap();
-        assert!(!html.contains("<script>"), "{html}");
-        assert!(!html.contains("<baseURL>"), "{html}");
-        assert!(!html.contains("<b>bold"), "{html}");
-        assert!(!html.contains("javascript:"), "{html}");
-        assert!(!html.contains("<img"), "{html}");
-        assert!(html.contains("<code>&lt;baseURL&gt;/v2</code>"), "{html}");
-        assert!(html.contains("to &lt;baseURL&gt; &amp; more"), "{html}");
-        assert!(html.contains("Get &lt;x&gt; &amp; &quot;y&quot;"), "{html}");
-        assert!(html.contains("<a href=\"https://example.org\">good</a>"));
-        assert!(html.contains("&quot;href&quot;: &quot;&lt;baseURL&gt;/v2/x&quot;"));
-        assert!(
-            html.contains("<code>&quot;&lt;a&gt;&quot;</code>"),
-            "{html}"
-        );
-        assert!(html.contains("<a href=\"#schema-X\">X</a>"));
     }
 
     #[test]
