@@ -81,7 +81,7 @@ pub enum StoreError {
         /// The database file.
         path: PathBuf,
         /// What SQLite said.
-        source: rusqlite::Error,
+        source: Box<StoreError>,
     },
     /// A stored connection is not valid JSON of a connection.
     #[error("the stored connection {reference} cannot be read")]
@@ -206,7 +206,7 @@ impl Store {
                 configure(&writer).map_err(context)?;
                 check_writable(&writer).map_err(|source| StoreError::NotWritable {
                     path: path.clone(),
-                    source,
+                    source: Box::new(source.into()),
                 })?;
                 migrate(&mut writer).map_err(context)?;
                 let mut readers = Vec::with_capacity(READERS);

@@ -331,6 +331,11 @@ async fn a_database_that_cannot_be_written_is_refused_at_start() {
         stderr.contains(db.to_str().unwrap()) && stderr.contains("cannot be written"),
         "{stderr}"
     );
+    assert_eq!(
+        stderr.matches("readonly").count(),
+        1,
+        "the cause once: {stderr}"
+    );
 }
 
 #[tokio::test]
