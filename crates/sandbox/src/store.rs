@@ -164,7 +164,7 @@ pub struct Page {
 /// The connection store. Cheap to clone; clones share the database.
 ///
 /// One writer connection behind a mutex serializes every write; a file
-/// database also gets [`READERS`] read connections, which WAL lets run
+/// database also gets four read connections, which WAL lets run
 /// beside the writer and each other. An in-memory database has one
 /// connection for both.
 #[derive(Clone)]
