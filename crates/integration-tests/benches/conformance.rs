@@ -73,6 +73,7 @@ fn live(c: &mut Criterion) {
             // testConnection calls the sandbox itself, on 127.0.0.1.
             outbound: OutboundPolicy {
                 allow_private_targets: true,
+                ..OutboundPolicy::default()
             },
             ..SandboxConfig::ephemeral()
         }))
