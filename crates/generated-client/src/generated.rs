@@ -208,9 +208,8 @@ pub mod types {
         ///The key of the tenant (client) that owns the connection.
         #[serde(rename = "clientKey")]
         pub client_key: ::std::string::String,
-        /// Connect timeout in milliseconds, 0 to 2147483647 (see
-        /// [`MAX_INT32`](crate::MAX_INT32)). Present in every documented
-        /// response, so required.
+        /// Connect timeout in milliseconds, 0 to 2147483647. Present in every
+        /// documented response, so required.
         #[serde(rename = "connectionTimeout")]
         pub connection_timeout: i32,
         ///Headers sent with the request.
@@ -264,12 +263,12 @@ pub mod types {
         pub request: OutboundRequest,
         /// The revision, starting at 1 and incremented by every update.
         /// Absent from the documented create and update responses. At most
-        /// 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
+        /// 2147483647.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub revision: ::std::option::Option<::std::num::NonZeroU32>,
         /// Read (socket) timeout in milliseconds. Optional: the list example
         /// is cut off before it in every public copy, so "every example has
-        /// it" cannot be shown. 0 to 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
+        /// it" cannot be shown. 0 to 2147483647.
         #[serde(
             rename = "socketTimeout",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -315,8 +314,9 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub client_key: ::std::option::Option<::std::string::String>,
-        /// Connect timeout in milliseconds, 0 to 2147483647 (see
-        /// [`MAX_INT32`](crate::MAX_INT32)).
+        /// Connect timeout in milliseconds, 0 to 2147483647: the largest JVM
+        /// `int`, what Personalize's servers hold (no bound is published). An
+        /// integral number written as a float (`1000.0`) is an integer.
         #[serde(
             rename = "connectionTimeout",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -852,8 +852,7 @@ impl Client {
     ///
     /// Arguments:
     /// - `limit`: How many connections to return, from 1 to 100 (default 10).
-    /// - `offset`: How many connections to skip (default 0), at most 2147483647 (see
-    /// [`MAX_INT32`](crate::MAX_INT32)).
+    /// - `offset`: How many connections to skip (default 0), at most 2147483647.
     pub async fn retrieve_connections<'a>(
         &'a self,
         limit: Option<::std::num::NonZeroU32>,

@@ -131,7 +131,7 @@ impl ClientHooks<RequestPolicy> for Client {
     }
 
     /// Sends the request under the client's [`RetryPolicy`] and the
-    /// operation's [`retry::RetryRule`]: reads and updates are retried,
+    /// operation's retry rule (`retry::RetryRule`): reads and updates are retried,
     /// `testConnection` only after 429 or 503, `createConnection` is sent
     /// exactly once.
     async fn exec(
