@@ -7,7 +7,6 @@
 //! the changelog text, the HTML reference, the downgrade). The modules
 //! here read and write the workspace's files and run programs.
 
-pub mod bench_sandbox;
 pub mod cmd;
 
 use std::process::ExitCode;

@@ -84,8 +84,7 @@ const DURATION_ROWS: [(&str, &str); 2] = [
 pub enum Part {
     /// The conformance validator (criterion) beside Python's jsonschema.
     Validator,
-    /// The sandbox under `wrk` beside a bare axum handler
-    /// ([`crate::bench_sandbox`]).
+    /// The sandbox under `wrk` beside a bare axum handler.
     Sandbox,
 }
 
@@ -124,9 +123,9 @@ pub fn run(root: &Path, args: Args) -> anyhow::Result<ExitCode> {
     for part in parts {
         match part {
             Part::Validator => validator(root, &args)?,
-            Part::Sandbox => crate::bench_sandbox::run(
+            Part::Sandbox => super::bench_sandbox::run(
                 root,
-                &crate::bench_sandbox::SandboxBenchOptions {
+                &super::bench_sandbox::SandboxBenchOptions {
                     seconds: args.seconds,
                     sandbox_bin: args.sandbox_bin.clone(),
                 },

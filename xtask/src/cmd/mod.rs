@@ -3,6 +3,7 @@
 //! exits with [`exit::FAILURE`]).
 
 pub mod bench;
+pub mod bench_sandbox;
 pub mod breaking;
 pub mod conformance;
 pub mod consumers;
