@@ -19,13 +19,16 @@ differences with the previous release.\n\n";
 /// The changelog entry of a release.
 ///
 /// With a previous release, the differences are grouped: Breaking, then
-/// Added, Changed, Deprecated, Removed (non-breaking ones), then
-/// Documentation. The first release lists its operations and schemas.
+/// the breaking findings accepted with a written reason (`accepted`: their
+/// index in `findings` and the reason; grouped by reason), then Added,
+/// Changed, Deprecated, Removed (non-breaking ones), then Documentation.
+/// The first release lists its operations and schemas.
 pub fn entry(
     version: &Version,
     date: &str,
     previous: Option<&Version>,
     findings: &[Finding],
+    accepted: &[(usize, String)],
     document: &Value,
 ) -> String {
     let mut entry = format!("## [{version}] - {date}\n\n");
@@ -50,7 +53,7 @@ pub fn entry(
         entry.push_str("\nNo changes to the contract.\n");
         return entry;
     }
-    let mut section = |title: &str, items: Vec<&Finding>| {
+    fn section(entry: &mut String, title: &str, items: Vec<&Finding>) {
         if items.is_empty() {
             return;
         }
@@ -58,8 +61,35 @@ pub fn entry(
         for finding in items {
             entry.push_str(&format!("- {} ({})\n", finding.message, finding.rule));
         }
-    };
-    section("Breaking", findings.iter().filter(|f| f.breaking).collect());
+    }
+    let is_accepted = |index: usize| accepted.iter().any(|(i, _)| *i == index);
+    section(
+        &mut entry,
+        "Breaking",
+        findings
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| f.breaking && !is_accepted(*i))
+            .map(|(_, f)| f)
+            .collect(),
+    );
+    let mut reasons: Vec<&str> = Vec::new();
+    for (_, reason) in accepted {
+        if !reasons.contains(&reason.as_str()) {
+            reasons.push(reason);
+        }
+    }
+    if !reasons.is_empty() {
+        entry.push_str("\n### Breaking by the rules, accepted\n");
+        for reason in reasons {
+            entry.push_str(&format!("\n{reason}\n\n"));
+            for (index, _) in accepted.iter().filter(|(_, r)| r == reason) {
+                if let Some(finding) = findings.get(*index) {
+                    entry.push_str(&format!("- {} ({})\n", finding.message, finding.rule));
+                }
+            }
+        }
+    }
     for category in [
         Category::Added,
         Category::Changed,
@@ -68,6 +98,7 @@ pub fn entry(
         Category::Documentation,
     ] {
         section(
+            &mut entry,
             category.heading(),
             findings
                 .iter()

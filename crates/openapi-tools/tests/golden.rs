@@ -86,15 +86,38 @@ fn the_breaking_report_in_both_formats() {
 #[test]
 fn changelog_entries_of_a_first_and_a_next_release() {
     let (base, revision) = (fixture("things-1.0.0.json"), fixture("things-1.1.0.json"));
-    let first = changelog::entry(&version(&base), "2025-01-01", None, &[], &base);
+    let first = changelog::entry(&version(&base), "2025-01-01", None, &[], &[], &base);
     let findings = breaking::compare(&base, &revision).unwrap();
     let next = changelog::entry(
         &semver::Version::new(2, 0, 0),
         "2025-02-01",
         Some(&version(&base)),
         &findings,
+        &[],
         &revision,
     );
     let file = changelog::insert(Some(&changelog::insert(None, &first)), &next);
     expectorate::assert_contents("tests/golden/changelog.md", &file);
+    // A minor release whose breaking findings are all accepted says why.
+    let accepted: Vec<(usize, String)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.breaking)
+        .map(|(i, _)| {
+            (
+                i,
+                "Corrects the contract: no working client sent this.".to_string(),
+            )
+        })
+        .collect();
+    assert!(!accepted.is_empty());
+    let minor = changelog::entry(
+        &semver::Version::new(1, 1, 0),
+        "2025-02-01",
+        Some(&version(&base)),
+        &findings,
+        &accepted,
+        &revision,
+    );
+    expectorate::assert_contents("tests/golden/changelog-accepted.md", &minor);
 }

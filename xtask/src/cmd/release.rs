@@ -471,8 +471,8 @@ pub fn release(
             path: PathBuf::from(DOCUMENT_JSON),
             source,
         })?;
-    let findings = match &previous {
-        None => Vec::new(),
+    let (findings, accepted) = match &previous {
+        None => (Vec::new(), Vec::new()),
         Some(latest) => {
             let base = read_json(root, &latest.path)?;
             let findings = breaking::compare(&base, &document)?;
@@ -490,7 +490,7 @@ pub fn release(
                     count: gate.breaking,
                 });
             }
-            findings
+            (findings, gate.accepted)
         }
     };
 
@@ -533,6 +533,7 @@ pub fn release(
         date,
         previous.as_ref().map(|p| &p.version),
         &findings,
+        &accepted,
         &document,
     );
     let changelog = changelog::insert(changelog_existing.as_deref(), &entry);
