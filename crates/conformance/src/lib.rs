@@ -16,10 +16,12 @@
 //!   [`exit`] names the exit codes.
 #![deny(missing_docs)]
 
+pub mod checks;
 pub mod cli;
 pub mod contract;
 pub mod examples;
 pub mod exit;
+pub mod generate;
 pub mod live;
 pub mod payload;
 pub mod report;

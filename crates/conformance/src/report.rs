@@ -87,6 +87,10 @@ pub struct Failure {
     /// Where that keyword sits in the document (`#/components/...`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword_location: Option<String>,
+    /// The named check that found it (`positive_data_acceptance`,
+    /// `response_schema_conformance`, ...; see `conformance --list-checks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
 }
 
 impl Failure {
@@ -98,6 +102,7 @@ impl Failure {
             instance_path: None,
             keyword: None,
             keyword_location: None,
+            check: None,
         }
     }
 
@@ -117,6 +122,7 @@ impl Failure {
             instance_path: Some(violation.instance_path.clone()),
             keyword: Some(violation.keyword.clone()),
             keyword_location: Some(violation.keyword_location.clone()),
+            check: None,
         }
     }
 }
@@ -541,11 +547,11 @@ pub fn failure_detail(check: &Check) -> String {
         out.push('\n');
     }
     for failure in &check.failures {
-        out.push_str(&format!(
-            "  - [{}] {}\n",
-            format!("{:?}", failure.kind).to_ascii_lowercase(),
-            failure.message
-        ));
+        let label = failure
+            .check
+            .clone()
+            .unwrap_or_else(|| format!("{:?}", failure.kind).to_ascii_lowercase());
+        out.push_str(&format!("  - [{label}] {}\n", failure.message));
         if let Some(path) = &failure.instance_path {
             let shown = if path.is_empty() {
                 "(the whole body)"
