@@ -113,15 +113,12 @@ fn live_against_sandbox(root: &Path, document: DocumentArgs) -> Result<u8, Confo
         .base_url
         .parse()
         .map_err(|_| ConformanceTaskError::BadAddress(sandbox.base_url.clone()))?;
-    let code = cli::live(&LiveArgs {
+    let code = cli::live(&LiveArgs::new(
         document,
         base_url,
-        auth: LiveAuthArgs::with_token(token),
-        read_only: false,
-        timeout: 30,
-        probe_url: None,
-        output: OutputArgs::default(),
-    });
+        LiveAuthArgs::with_token(token),
+        root.join("target").join("conformance-cases"),
+    ));
     drop(sandbox);
     Ok(code)
 }

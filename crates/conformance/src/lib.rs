@@ -22,8 +22,11 @@ pub mod contract;
 pub mod examples;
 pub mod exit;
 pub mod generate;
+pub mod har;
 pub mod live;
 pub mod payload;
+pub mod phases;
+pub mod replay;
 pub mod report;
 
 pub use contract::{ConformanceError, Contract, Violation};

@@ -272,6 +272,10 @@ pub struct Report {
     pub summary: Summary,
     /// Every check, in the order run.
     pub checks: Vec<Check>,
+    /// Per operation: statuses seen and not seen, constraints exercised,
+    /// cases per phase (live runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<crate::phases::OperationCoverage>,
     /// Each secret with what replaces it, longest secret first.
     #[serde(skip)]
     secrets: Vec<(String, &'static str)>,
@@ -289,6 +293,7 @@ impl Report {
             duration_ms: 0.0,
             summary: Summary::default(),
             checks: Vec::new(),
+            coverage: Vec::new(),
             secrets: Vec::new(),
         }
     }
