@@ -5,20 +5,18 @@
 //!   the client with progenitor, or checks that nothing committed drifted.
 //! - [`bench`](mod@bench): the conformance validator and Python's `jsonschema`
 //!   measured side by side.
-//! - [`breaking`]: the breaking-change gate between two documents.
 //! - [`conformance`]: the examples and the live suite against a
 //!   throwaway sandbox.
-//! - [`downgrade`]: the OpenAPI 3.1 → 3.0.3 conversion progenitor needs.
 //! - [`release`]: versioned releases, released documents, the changelog.
 //! - [`publish`]: the bundle other teams consume.
-//! - [`reference`](mod@reference): the offline HTML reference rendered from the document.
+//!
+//! The libraries the tasks use live in `connections-openapi` (the
+//! document layer) and `connections-openapi-tools` (the breaking-change
+//! engine, the HTML reference, the downgrade).
 
 pub mod bench;
-pub mod breaking;
 pub mod conformance;
-pub mod downgrade;
 pub mod publish;
-pub mod reference;
 pub mod regenerate;
 pub mod release;
 

@@ -8,7 +8,7 @@ use std::{
 
 use serde_json::Value;
 
-use crate::downgrade::{DowngradeError, downgrade};
+use connections_openapi_tools::downgrade::{DowngradeError, downgrade};
 
 /// The published document (OpenAPI 3.1), JSON.
 pub const DOCUMENT_JSON: &str = "openapi/connections.json";
@@ -27,12 +27,9 @@ pub enum RegenerateError {
     /// The spec crate's document does not serialize.
     #[error("the spec's OpenAPI document does not serialize to JSON: {0}")]
     Serialize(#[source] serde_json::Error),
-    /// YAML output failed.
-    #[error("the document does not serialize to YAML: {0}")]
-    Yaml(#[source] yaml_serde::Error),
     /// The HTML reference could not be rendered.
     #[error("cannot render {REFERENCE_HTML}: {0}")]
-    Reference(#[from] crate::reference::ReferenceError),
+    Reference(#[from] connections_openapi_tools::reference::ReferenceError),
     /// The 3.1 → 3.0 conversion failed.
     #[error("cannot derive the OpenAPI 3.0 form: {0}")]
     Downgrade(#[from] DowngradeError),
@@ -84,11 +81,11 @@ fn spec_document() -> Result<Value, RegenerateError> {
 
 fn render_document(document: Value) -> Result<Vec<Artifact>, RegenerateError> {
     let json = pretty_json(&document)?;
-    let yaml = yaml_serde::to_string(&document).map_err(RegenerateError::Yaml)?;
+    let yaml = connections_openapi::yaml::to_string(&document);
     let document_30 = downgrade(&document)?;
     let json_30 = pretty_json(&document_30)?;
     let client = generate_client(&document_30)?;
-    let reference = crate::reference::render(&document)?;
+    let reference = connections_openapi_tools::reference::render(&document)?;
     Ok(vec![
         Artifact {
             path: DOCUMENT_JSON,
@@ -148,8 +145,10 @@ fn generation_settings() -> progenitor::GenerationSettings {
 
 /// Runs progenitor on the 3.0 form and formats its output.
 pub fn generate_client(document_30: &Value) -> Result<String, RegenerateError> {
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(document_30.clone()).map_err(RegenerateError::OpenApi30)?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(
+        connections_openapi_tools::downgrade::nullable_references_for_typify(document_30),
+    )
+    .map_err(RegenerateError::OpenApi30)?;
     let settings = generation_settings();
     // progenitor reports some unsupported constructs by panicking; turn
     // that into an error that names the document.

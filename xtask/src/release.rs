@@ -20,10 +20,25 @@ use semver::Version;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    breaking::{self, BreakingError, Category, Finding, Verdict},
-    regenerate::{self, Artifact, DOCUMENT_JSON, RegenerateError},
+use connections_openapi_tools::breaking::{
+    self, BreakingError, Category, Finding, Verdict, accepted,
 };
+
+use crate::regenerate::{self, Artifact, DOCUMENT_JSON, RegenerateError};
+
+/// The breaking changes accepted with a written reason (see
+/// `connections_openapi_tools::breaking::accepted`).
+pub const ACCEPTED_CHANGES: &str = "openapi/breaking-accepted.toml";
+
+/// The accepted changes of the workspace (none when the file is absent).
+pub fn accepted_changes(root: &Path) -> Result<Vec<accepted::Acceptance>, ReleaseError> {
+    let path = root.join(ACCEPTED_CHANGES);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => accepted::parse(&text).map_err(ReleaseError::Accepted),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(ReleaseError::Io { path, source }),
+    }
+}
 
 /// Where released documents are kept.
 pub const RELEASED_DIR: &str = "openapi/released";
@@ -60,6 +75,9 @@ pub enum ReleaseError {
         #[source]
         source: std::io::Error,
     },
+    /// The accepted breaking changes are malformed or stale.
+    #[error("{ACCEPTED_CHANGES}: {0}")]
+    Accepted(#[source] accepted::AcceptedError),
     /// The version is not a semantic version.
     #[error("`{0}` is not a semantic version (MAJOR.MINOR.PATCH): {1}")]
     Version(String, #[source] semver::Error),
@@ -534,13 +552,18 @@ pub fn release(
         Some(latest) => {
             let base = read_json(root, &latest.path)?;
             let findings = breaking::compare(&base, &document)?;
-            if breaking::verdict(&latest.version, version, &findings)
-                == Verdict::BreakingWithoutMajorBump
-            {
+            let gate = accepted::gate(
+                &latest.version,
+                version,
+                &findings,
+                &accepted_changes(root)?,
+            )
+            .map_err(ReleaseError::Accepted)?;
+            if gate.verdict == Verdict::BreakingWithoutMajorBump {
                 return Err(ReleaseError::BreakingWithoutMajorBump {
                     version: version.clone(),
                     latest: latest.version.clone(),
-                    count: findings.iter().filter(|f| f.breaking).count(),
+                    count: gate.breaking,
                 });
             }
             findings

@@ -7,12 +7,10 @@ use std::{
 };
 
 use anyhow::Context as _;
+use connections_openapi_tools::breaking::{self, Finding, Verdict, accepted};
 use serde::Serialize;
 use serde_json::Value;
-use xtask::{
-    breaking::{self, Finding, Verdict},
-    publish, regenerate, release,
-};
+use xtask::{publish, regenerate, release};
 
 /// Exit code when the gate fails.
 const GATE_FAILED_EXIT_CODE: u8 = 1;
@@ -34,6 +32,14 @@ struct JsonReport<'a> {
     passes: bool,
     breaking: usize,
     findings: &'a [Finding],
+    accepted: Vec<AcceptedJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct AcceptedJson<'a> {
+    rule: &'a str,
+    location: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -86,8 +92,15 @@ pub fn breaking(
     let base_version = version_of(&base_document, &base_path)?;
     let revision_version = version_of(&revision_document, &revision_path)?;
     let findings = breaking::compare(&base_document, &revision_document)?;
-    let verdict = breaking::verdict(&base_version, &revision_version, &findings);
-    let breaking_count = findings.iter().filter(|f| f.breaking).count();
+    let gate = accepted::gate(
+        &base_version,
+        &revision_version,
+        &findings,
+        &release::accepted_changes(root)?,
+    )
+    .with_context(|| release::ACCEPTED_CHANGES.to_string())?;
+    let verdict = gate.verdict;
+    let breaking_count = gate.breaking;
     let shown = |path: &Path| {
         path.strip_prefix(root)
             .unwrap_or(path)
@@ -109,6 +122,18 @@ pub fn breaking(
                 passes: verdict.passes(),
                 breaking: breaking_count,
                 findings: &findings,
+                accepted: gate
+                    .accepted
+                    .iter()
+                    .filter_map(|(index, reason)| {
+                        let finding = findings.get(*index)?;
+                        Some(AcceptedJson {
+                            rule: finding.rule,
+                            location: &finding.revision_pointer,
+                            reason,
+                        })
+                    })
+                    .collect(),
             };
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
@@ -119,10 +144,16 @@ pub fn breaking(
                 shown(&base_path)
             );
             print!("{}", breaking::human_report(&findings));
+            print!("{}", accepted::human_report(&findings, &gate));
             match verdict {
-                Verdict::Compatible => {
+                Verdict::Compatible if gate.accepted.is_empty() => {
                     println!("ok: {} difference(s), none breaking", findings.len())
                 }
+                Verdict::Compatible => println!(
+                    "ok: {} difference(s), no breaking change but the {} accepted",
+                    findings.len(),
+                    gate.accepted.len()
+                ),
                 Verdict::BreakingWithMajorBump => println!(
                     "ok: {breaking_count} breaking change(s), and {revision_version} is a major release after {base_version}"
                 ),

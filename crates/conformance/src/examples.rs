@@ -30,10 +30,11 @@ use std::{
     time::Instant,
 };
 
+use connections_openapi::{pointer, refs::resolve_lenient as resolve_ref};
 use serde_json::Value;
 
 use crate::{
-    contract::{Contract, escape_pointer_segment, resolve_ref},
+    contract::Contract,
     payload::{Direction, PayloadError, parse_json, validate_payload},
     report::{Check, Failure, FailureKind, Report},
 };
@@ -156,9 +157,9 @@ impl<'a> Walker<'a> {
         };
         for (kind, _) in components.as_object().into_iter().flatten() {
             let entries = components[kind].as_object().into_iter().flatten();
-            let base = format!("/components/{}", escape_pointer_segment(kind));
+            let base = format!("/components/{}", pointer::escape(kind));
             for (name, object) in entries {
-                let pointer = format!("{base}/{}", escape_pointer_segment(name));
+                let pointer = format!("{base}/{}", pointer::escape(name));
                 match kind.as_str() {
                     "schemas" => self.schema(&pointer, None, true),
                     "parameters" | "headers" => {
@@ -188,10 +189,7 @@ impl<'a> Walker<'a> {
             if header.get("$ref").is_some() {
                 continue; // checked in components
             }
-            let pointer = format!(
-                "{response_pointer}/headers/{}",
-                escape_pointer_segment(name)
-            );
+            let pointer = format!("{response_pointer}/headers/{}", pointer::escape(name));
             self.parameter_like(header, &pointer, op, "header");
         }
     }
@@ -201,7 +199,7 @@ impl<'a> Walker<'a> {
             return;
         };
         for name in content.keys() {
-            let media_pointer = format!("{pointer}/content/{}", escape_pointer_segment(name));
+            let media_pointer = format!("{pointer}/content/{}", pointer::escape(name));
             self.media(&media_pointer, op, &format!("{what} {name}"));
         }
     }
@@ -252,7 +250,7 @@ impl<'a> Walker<'a> {
             return;
         };
         for (name, example) in examples {
-            let at = format!("{pointer}/examples/{}", escape_pointer_segment(name));
+            let at = format!("{pointer}/examples/{}", pointer::escape(name));
             let resolved = resolve_ref(self.document, example);
             let check_name = format!("{label} example \"{name}\"");
             if let Some(value) = resolved.get("value") {
@@ -365,7 +363,7 @@ impl<'a> Walker<'a> {
                 .into_iter()
                 .flat_map(|m| m.keys())
             {
-                let child = format!("{pointer}/{keyword}/{}", escape_pointer_segment(name));
+                let child = format!("{pointer}/{keyword}/{}", pointer::escape(name));
                 self.schema(&child, op, keyword != "$defs");
             }
         }

@@ -2,9 +2,10 @@
 //!
 //! Other teams run this crate in their CI to know that a server (ours,
 //! Sitecore's, a fake) and the published OpenAPI 3.1 document agree:
-//! - [`Contract`] loads the document and compiles its JSON Schemas once
-//!   (Draft 2020-12, the OpenAPI 3.1 dialect): every component schema and
-//!   every request, response and parameter schema of every operation.
+//! - [`Contract`] (from the document layer, `connections-openapi`) loads
+//!   the document and compiles its JSON Schemas once (Draft 2020-12, the
+//!   OpenAPI 3.1 dialect): every component schema and every request,
+//!   response and parameter schema of every operation.
 //! - [`examples`] validates every example of the document, and the
 //!   fixtures under `openapi/examples/`, against its schema, and reports
 //!   schemas that accept anything.
@@ -31,5 +32,4 @@ pub mod report;
 
 pub use contract::{ConformanceError, Contract, Violation};
 
-/// The committed OpenAPI 3.1 document, embedded.
-pub const COMMITTED_DOCUMENT: &str = include_str!("../../../openapi/connections.json");
+pub use connections_openapi::COMMITTED_DOCUMENT;

@@ -24,8 +24,8 @@ async fn main() -> anyhow::Result<()> {
     let connections = client.all_connections().await?;
     for connection in &connections {
         let auth = match connection.auth {
-            Auth::None => "NONE",
-            Auth::Oauth { .. } => "OAUTH",
+            Auth::None(_) => "NONE",
+            Auth::OAuth(_) => "OAUTH",
         };
         println!(
             "{}\t{}\t{}\t{}",

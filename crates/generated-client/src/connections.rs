@@ -1,7 +1,7 @@
 //! [`ConnectionsClient`]: the five operations with token renewal, retries
 //! and one error type.
 
-use std::{future::Future, num::NonZeroU64};
+use std::{future::Future, num::NonZeroU32};
 
 use reqwest::{StatusCode, Url};
 
@@ -13,7 +13,7 @@ use crate::{
 
 /// The page size [`ConnectionsClient::all_connections`] asks for (the
 /// contract's maximum).
-const ALL_PAGE_SIZE: u64 = 100;
+const ALL_PAGE_SIZE: u32 = 100;
 
 /// A client of the Connection API for services: tokens from client
 /// credentials (cached, renewed before expiry and once on a 401), retries of
@@ -66,8 +66,8 @@ impl ConnectionsClient {
     /// `retrieveConnections`: one page of the tenant's connections.
     pub async fn retrieve_connections(
         &self,
-        limit: Option<NonZeroU64>,
-        offset: Option<u64>,
+        limit: Option<NonZeroU32>,
+        offset: Option<i32>,
     ) -> Result<ResponseValue<types::ConnectionList>, ConnectionsError> {
         self.call(Operation::RetrieveConnections, || {
             self.client.retrieve_connections(limit, offset)
@@ -126,26 +126,26 @@ impl ConnectionsClient {
     /// each page's `next` link until a page has none. A server that does
     /// not page (no `next`) answers in one request.
     pub async fn all_connections(&self) -> Result<Vec<types::Connection>, ConnectionsError> {
-        let limit = NonZeroU64::new(ALL_PAGE_SIZE);
-        let mut offset = 0u64;
+        let limit = NonZeroU32::new(ALL_PAGE_SIZE);
+        let mut offset = 0i32;
         let mut connections = Vec::new();
         loop {
             let page = self
                 .retrieve_connections(limit, Some(offset))
                 .await?
                 .into_inner();
-            let received = page.items.len() as u64;
+            let received = i32::try_from(page.items.len()).unwrap_or(i32::MAX);
             connections.extend(page.items);
             let Some(next) = page.next else {
                 return Ok(connections);
             };
-            let next_offset =
-                offset_of_link(&next.href, self.base_url()).unwrap_or(offset + received);
+            let next_offset = offset_of_link(&next.href, self.base_url())
+                .unwrap_or(offset.saturating_add(received));
             if next_offset <= offset || received == 0 {
                 return Err(ConnectionsError::PagingStalled {
                     operation: Operation::RetrieveConnections,
                     href: next.href,
-                    offset,
+                    offset: u64::try_from(offset).unwrap_or_default(),
                 });
             }
             offset = next_offset;
@@ -193,7 +193,7 @@ impl ConnectionsClient {
 
 /// The `offset` query parameter of a page link (absolute, or relative to
 /// the base URL).
-fn offset_of_link(href: &str, base_url: &str) -> Option<u64> {
+fn offset_of_link(href: &str, base_url: &str) -> Option<i32> {
     let url = Url::parse(href)
         .or_else(|_| Url::parse(base_url).and_then(|base| base.join(href)))
         .ok()?;

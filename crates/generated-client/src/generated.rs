@@ -28,51 +28,163 @@ pub mod types {
     /// example column, while every JSON body uses upper case `OAUTH`. The
     /// bodies win: the tag values are upper case.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(tag = "authType")]
+    #[serde(untagged)]
     pub enum Auth {
+        None(AuthNone),
+        OAuth(AuthOAuth),
+    }
+    impl ::std::convert::From<AuthNone> for Auth {
+        fn from(value: AuthNone) -> Self {
+            Self::None(value)
+        }
+    }
+    impl ::std::convert::From<AuthOAuth> for Auth {
+        fn from(value: AuthOAuth) -> Self {
+            Self::OAuth(value)
+        }
+    }
+    ///No authentication: the request is sent as configured.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AuthNone {
+        #[serde(rename = "authType")]
+        pub auth_type: AuthNoneAuthType,
+    }
+    ///`AuthNoneAuthType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AuthNoneAuthType {
         #[serde(rename = "NONE")]
         None,
-        /// OAuth 2.0 client credentials: an access token is fetched from
-        /// `accessTokenUrl` and sent as a bearer token.
+    }
+    impl ::std::fmt::Display for AuthNoneAuthType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::None => f.write_str("NONE"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AuthNoneAuthType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "NONE" => Ok(Self::None),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AuthNoneAuthType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AuthNoneAuthType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /// OAuth 2.0 client credentials: an access token is fetched from
+    /// `accessTokenUrl` and sent as a bearer token.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AuthOAuth {
+        /// URL of the token endpoint. The overview page requires `https`,
+        /// but the list example holds `<baseURL>/v2/oauth/token`, so no
+        /// `format: uri` is enforced (it would reject the docs' example).
+        #[serde(rename = "accessTokenUrl")]
+        pub access_token_url: ::std::string::String,
+        #[serde(rename = "authType")]
+        pub auth_type: AuthOAuthAuthType,
+        ///The OAuth client identifier.
+        #[serde(rename = "clientId")]
+        pub client_id: ::std::string::String,
+        /// The OAuth client secret. No docs page names this field (the
+        /// Sitecore UI asks for a client secret); the list example returns
+        /// an `OAUTH` connection without it, so it is optional and
+        /// write-only: servers should not return it.
+        #[serde(
+            rename = "clientSecret",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_secret: ::std::option::Option<::std::string::String>,
+        /// Extra form fields sent in the `application/x-www-form-urlencoded`
+        /// token request body.
+        #[serde(
+            rename = "formUrlEncodedItems",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub form_url_encoded_items: ::std::option::Option<::std::vec::Vec<NameValue>>,
+        ///Extra headers sent with the token request.
+        #[serde(
+            rename = "oauthCustomHeaders",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oauth_custom_headers: ::std::option::Option<::std::vec::Vec<NameValue>>,
+        ///Whether the token request uses mutual TLS.
+        #[serde(
+            rename = "useMutualTls",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub use_mutual_tls: ::std::option::Option<bool>,
+    }
+    ///`AuthOAuthAuthType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AuthOAuthAuthType {
         #[serde(rename = "OAUTH")]
-        Oauth {
-            /// URL of the token endpoint. The overview page requires `https`,
-            /// but the list example holds `<baseURL>/v2/oauth/token`, so no
-            /// `format: uri` is enforced (it would reject the docs' example).
-            #[serde(rename = "accessTokenUrl")]
-            access_token_url: ::std::string::String,
-            ///The OAuth client identifier.
-            #[serde(rename = "clientId")]
-            client_id: ::std::string::String,
-            /// The OAuth client secret. No docs page names this field (the
-            /// Sitecore UI asks for a client secret); the list example returns
-            /// an `OAUTH` connection without it, so it is optional and
-            /// write-only: servers should not return it.
-            #[serde(
-                rename = "clientSecret",
-                skip_serializing_if = "::std::option::Option::is_none"
-            )]
-            client_secret: ::std::option::Option<::std::string::String>,
-            /// Extra form fields sent in the `application/x-www-form-urlencoded`
-            /// token request body.
-            #[serde(
-                rename = "formUrlEncodedItems",
-                skip_serializing_if = "::std::option::Option::is_none"
-            )]
-            form_url_encoded_items: ::std::option::Option<::std::vec::Vec<NameValue>>,
-            ///Extra headers sent with the token request.
-            #[serde(
-                rename = "oauthCustomHeaders",
-                skip_serializing_if = "::std::option::Option::is_none"
-            )]
-            oauth_custom_headers: ::std::option::Option<::std::vec::Vec<NameValue>>,
-            ///Whether the token request uses mutual TLS.
-            #[serde(
-                rename = "useMutualTls",
-                skip_serializing_if = "::std::option::Option::is_none"
-            )]
-            use_mutual_tls: ::std::option::Option<bool>,
-        },
+        Oauth,
+    }
+    impl ::std::fmt::Display for AuthOAuthAuthType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Oauth => f.write_str("OAUTH"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AuthOAuthAuthType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "OAUTH" => Ok(Self::Oauth),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AuthOAuthAuthType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AuthOAuthAuthType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     /// A connection as the API returns it (create, retrieve, list, update).
     ///
@@ -96,10 +208,11 @@ pub mod types {
         ///The key of the tenant (client) that owns the connection.
         #[serde(rename = "clientKey")]
         pub client_key: ::std::string::String,
-        /// Connect timeout in milliseconds. Present in every documented
+        /// Connect timeout in milliseconds, 0 to 2147483647 (see
+        /// [`MAX_INT32`](crate::MAX_INT32)). Present in every documented
         /// response, so required.
         #[serde(rename = "connectionTimeout")]
-        pub connection_timeout: u64,
+        pub connection_timeout: i32,
         ///Headers sent with the request.
         #[serde(
             rename = "customHeaders",
@@ -150,17 +263,18 @@ pub mod types {
         ///The HTTP request the connection sends.
         pub request: OutboundRequest,
         /// The revision, starting at 1 and incremented by every update.
-        /// Absent from the documented create and update responses.
+        /// Absent from the documented create and update responses. At most
+        /// 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub revision: ::std::option::Option<::std::num::NonZeroU64>,
+        pub revision: ::std::option::Option<::std::num::NonZeroU32>,
         /// Read (socket) timeout in milliseconds. Optional: the list example
         /// is cut off before it in every public copy, so "every example has
-        /// it" cannot be shown.
+        /// it" cannot be shown. 0 to 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
         #[serde(
             rename = "socketTimeout",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub socket_timeout: ::std::option::Option<u64>,
+        pub socket_timeout: ::std::option::Option<i32>,
         ///The kind of system the connection talks to.
         #[serde(rename = "systemType")]
         pub system_type: SystemType,
@@ -179,10 +293,16 @@ pub mod types {
     /// connection, edits it and sends it back carries `ref`, `href`,
     /// `clientKey`, `revision`, `modifiedByRef`, `modifiedAt` and `archived`;
     /// the server assigns those itself, so they are accepted and ignored.
-    /// Any other unknown field is rejected (`additionalProperties: false`), so
-    /// a misspelled field is an error instead of silently lost data.
+    ///
+    /// **Decision (unknown members, 1.1.0):** any other member a server does not
+    /// know is accepted and ignored too (no `additionalProperties: false`).
+    /// Sitecore's page says the retrieved object can be sent back to test the
+    /// connection, and [`Connection`] lets a server add members without
+    /// breaking clients: the day it does, a client that sends back what it
+    /// retrieved must not get a 400. The cost, a misspelled optional member
+    /// being ignored, is the usual one of JSON APIs; a misspelled *required*
+    /// member is still an error, because the required one is then missing.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(deny_unknown_fields)]
     pub struct ConnectionInput {
         ///Ignored: the docs show no way to archive through this API.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -195,12 +315,13 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub client_key: ::std::option::Option<::std::string::String>,
-        ///Connect timeout in milliseconds.
+        /// Connect timeout in milliseconds, 0 to 2147483647 (see
+        /// [`MAX_INT32`](crate::MAX_INT32)).
         #[serde(
             rename = "connectionTimeout",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub connection_timeout: ::std::option::Option<u64>,
+        pub connection_timeout: ::std::option::Option<i32>,
         ///Headers sent with the request.
         #[serde(
             rename = "customHeaders",
@@ -255,13 +376,13 @@ pub mod types {
         pub request: OutboundRequest,
         ///Ignored: assigned by the server (every update adds one).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub revision: ::std::option::Option<u64>,
-        ///Read (socket) timeout in milliseconds.
+        pub revision: ::std::option::Option<i32>,
+        ///Read (socket) timeout in milliseconds, 0 to 2147483647.
         #[serde(
             rename = "socketTimeout",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub socket_timeout: ::std::option::Option<u64>,
+        pub socket_timeout: ::std::option::Option<i32>,
         ///The kind of system the connection talks to.
         #[serde(rename = "systemType")]
         pub system_type: SystemType,
@@ -297,19 +418,19 @@ pub mod types {
         pub last: ::std::option::Option<Link>,
         ///The page size that was applied.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<u64>,
+        pub limit: ::std::option::Option<::std::num::NonZeroU32>,
         ///The page after this one; absent on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<Link>,
         ///The offset of the first item of this page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<u64>,
+        pub offset: ::std::option::Option<i32>,
         ///The page before this one; absent on the first page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub previous: ::std::option::Option<Link>,
         ///The total number of connections.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub total: ::std::option::Option<u64>,
+        pub total: ::std::option::Option<i32>,
     }
     /// The error body of every error status (400, 401, 404, 413, 415, 500, 503).
     ///
@@ -350,7 +471,7 @@ pub mod types {
         )]
         pub more_info: ::std::option::Option<::std::string::String>,
         ///The HTTP status code of the response.
-        pub status: i64,
+        pub status: i32,
     }
     ///One validation problem of a request body or parameter.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -557,9 +678,10 @@ pub mod types {
     ///
     /// The docs send the connection "as retrieved" under `connection`; it may
     /// also be a connection that was never saved, so the server-assigned
-    /// members are optional (the same rules as create and update).
+    /// members are optional (the same rules as create and update). Members
+    /// other than `connection` are accepted and ignored, as in
+    /// [`ConnectionInput`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(deny_unknown_fields)]
     pub struct TestConnectionRequest {
         ///The connection whose request is sent.
         pub connection: ConnectionInput,
@@ -579,9 +701,11 @@ pub mod types {
         ///Why no response came back, when none did.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
-        ///How long the exchange took, in milliseconds.
+        /// How long the exchange took, in milliseconds: 0 to 2^53 − 1
+        /// (9007199254740991), the largest integer every JSON reader,
+        /// JavaScript's included, reads exactly.
         #[serde(rename = "executionTimeInMilliseconds")]
-        pub execution_time_in_milliseconds: u64,
+        pub execution_time_in_milliseconds: i64,
         ///The request that was sent.
         pub request: TestedRequest,
         ///The response that came back, when one did.
@@ -593,7 +717,7 @@ pub mod types {
             rename = "statusCode",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub status_code: ::std::option::Option<u64>,
+        pub status_code: ::std::option::Option<i32>,
     }
     ///The request a connection test sent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -728,11 +852,12 @@ impl Client {
     ///
     /// Arguments:
     /// - `limit`: How many connections to return, from 1 to 100 (default 10).
-    /// - `offset`: How many connections to skip (default 0).
+    /// - `offset`: How many connections to skip (default 0), at most 2147483647 (see
+    /// [`MAX_INT32`](crate::MAX_INT32)).
     pub async fn retrieve_connections<'a>(
         &'a self,
-        limit: Option<::std::num::NonZeroU64>,
-        offset: Option<u64>,
+        limit: Option<::std::num::NonZeroU32>,
+        offset: Option<i32>,
     ) -> Result<ResponseValue<types::ConnectionList>, Error<types::ErrorBody>> {
         let url = format!("{}/v2/connections", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);

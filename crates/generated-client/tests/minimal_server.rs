@@ -98,12 +98,12 @@ async fn every_operation_round_trips_against_a_local_server() {
     .await;
     let client = Client::with_bearer_token(&base, "secret-token").unwrap();
 
-    let page = within(client.retrieve_connections(std::num::NonZeroU64::new(10), Some(0)))
+    let page = within(client.retrieve_connections(std::num::NonZeroU32::new(10), Some(0)))
         .await
         .unwrap();
     assert_eq!(page.status().as_u16(), 200);
     assert_eq!(page.items.len(), 1);
-    assert!(matches!(page.items[0].auth, types::Auth::Oauth { .. }));
+    assert!(matches!(page.items[0].auth, types::Auth::OAuth(_)));
 
     let connection = within(client.retrieve_connection("47c20b31-b5d8-492f-94e5-064958716c21"))
         .await

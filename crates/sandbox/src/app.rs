@@ -9,7 +9,7 @@ use axum::{
     response::IntoResponse,
     routing::{get, post},
 };
-use connections_conformance::Contract;
+use connections_openapi::Contract;
 use tower_http::{
     LatencyUnit,
     catch_panic::CatchPanicLayer,

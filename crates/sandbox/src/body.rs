@@ -18,7 +18,7 @@ use axum::{
     body::Body,
     http::{HeaderMap, header},
 };
-use connections_conformance::{Contract, Violation};
+use connections_openapi::{Contract, Violation};
 use connections_spec::FieldError;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
@@ -246,8 +246,6 @@ mod tests {
     async fn schema_violations_name_their_fields() {
         let mut missing = valid();
         missing.as_object_mut().unwrap().remove("name");
-        let mut unknown = valid();
-        unknown["colour"] = json!("red");
         let mut array_request = valid();
         array_request["request"] = json!(["GET", "https://x.example"]);
         let mut bad_enum = valid();
@@ -256,7 +254,6 @@ mod tests {
         wrong_type["connectionTimeout"] = json!("soon");
         for (value, field) in [
             (missing, "/name"),
-            (unknown, "/colour"),
             (array_request, "/request"),
             (bad_enum, "/request/requestType"),
             (wrong_type, "/connectionTimeout"),
@@ -268,6 +265,21 @@ mod tests {
             assert_eq!(errors[0].field, field, "{errors:?}");
             assert!(e.body.message.unwrap().contains(field));
         }
+    }
+
+    #[tokio::test]
+    async fn unknown_members_are_accepted_and_ignored() {
+        // A client sends back what it retrieved, members a newer server
+        // added included.
+        let mut body = valid();
+        body["colour"] = json!("red");
+        let input = read(None, &body.to_string()).await.unwrap();
+        assert!(
+            serde_json::to_value(&input)
+                .unwrap()
+                .get("colour")
+                .is_none()
+        );
     }
 
     #[tokio::test]

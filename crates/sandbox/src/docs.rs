@@ -6,7 +6,7 @@ use axum::{
 };
 
 /// The committed OpenAPI 3.1 document, JSON.
-pub const OPENAPI_JSON: &str = include_str!("../../../openapi/connections.json");
+pub const OPENAPI_JSON: &str = connections_openapi::COMMITTED_DOCUMENT;
 /// The committed OpenAPI 3.1 document, YAML.
 pub const OPENAPI_YAML: &str = include_str!("../../../openapi/connections.yaml");
 /// The committed HTML reference of the document.

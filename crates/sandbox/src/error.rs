@@ -106,7 +106,7 @@ pub enum SandboxError {
     Database(#[from] crate::store::StoreError),
     /// The committed contract document did not compile.
     #[error("the embedded contract document is unusable: {0}")]
-    Contract(#[from] connections_conformance::ConformanceError),
+    Contract(#[from] connections_openapi::ContractError),
     /// The listener could not be bound or served.
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),

@@ -209,7 +209,7 @@ async fn build_state(
     let owner_ref = uuid::Uuid::parse_str(&owner_ref).map_err(|e| {
         SandboxError::Config(format!("the stored owner reference is not a UUID: {e}"))
     })?;
-    let contract = connections_conformance::Contract::from_json(docs::OPENAPI_JSON)?;
+    let contract = connections_openapi::Contract::from_json(docs::OPENAPI_JSON)?;
     let state = AppState::new(StateParts {
         store,
         contract,

@@ -42,9 +42,10 @@ pub struct Connection {
     /// When the connection last changed (RFC 3339 date-time).
     pub modified_at: DateTime<Utc>,
     /// The revision, starting at 1 and incremented by every update.
-    /// Absent from the documented create and update responses.
+    /// Absent from the documented create and update responses. At most
+    /// 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub revision: Option<u32>,
     /// Whether the connection is archived.
     pub archived: bool,
@@ -70,13 +71,16 @@ pub struct Connection {
     pub url_parameters: Option<Vec<NameValue>>,
     /// The kind of system the connection talks to.
     pub system_type: SystemType,
-    /// Connect timeout in milliseconds. Present in every documented
+    /// Connect timeout in milliseconds, 0 to 2147483647 (see
+    /// [`MAX_INT32`](crate::MAX_INT32)). Present in every documented
     /// response, so required.
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub connection_timeout: u32,
     /// Read (socket) timeout in milliseconds. Optional: the list example
     /// is cut off before it in every public copy, so "every example has
-    /// it" cannot be shown.
+    /// it" cannot be shown. 0 to 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub socket_timeout: Option<u32>,
     /// The icon the Sitecore UI shows: an image path in most examples, a
     /// Font Awesome class (`fad fa-sms`) in the test page's. Optional for
@@ -93,11 +97,18 @@ pub struct Connection {
 /// connection, edits it and sends it back carries `ref`, `href`,
 /// `clientKey`, `revision`, `modifiedByRef`, `modifiedAt` and `archived`;
 /// the server assigns those itself, so they are accepted and ignored.
-/// Any other unknown field is rejected (`additionalProperties: false`), so
-/// a misspelled field is an error instead of silently lost data.
+///
+/// **Decision (unknown members, 1.1.0):** any other member a server does not
+/// know is accepted and ignored too (no `additionalProperties: false`).
+/// Sitecore's page says the retrieved object can be sent back to test the
+/// connection, and [`Connection`] lets a server add members without
+/// breaking clients: the day it does, a client that sends back what it
+/// retrieved must not get a 400. The cost, a misspelled optional member
+/// being ignored, is the usual one of JSON APIs; a misspelled *required*
+/// member is still an error, because the required one is then missing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ConnectionInput {
     /// The name of the connection.
     pub name: String,
@@ -125,11 +136,14 @@ pub struct ConnectionInput {
     pub url_parameters: Option<Vec<NameValue>>,
     /// The kind of system the connection talks to.
     pub system_type: SystemType,
-    /// Connect timeout in milliseconds.
+    /// Connect timeout in milliseconds, 0 to 2147483647 (see
+    /// [`MAX_INT32`](crate::MAX_INT32)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub connection_timeout: Option<u32>,
-    /// Read (socket) timeout in milliseconds.
+    /// Read (socket) timeout in milliseconds, 0 to 2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub socket_timeout: Option<u32>,
     /// Path of the icon the Sitecore UI shows for the connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +166,7 @@ pub struct ConnectionInput {
     pub modified_at: Option<DateTime<Utc>>,
     /// Ignored: assigned by the server (every update adds one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub revision: Option<u32>,
     /// Ignored: the docs show no way to archive through this API.
     #[serde(default, skip_serializing_if = "Option::is_none")]

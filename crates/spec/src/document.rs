@@ -125,6 +125,122 @@ impl Modify for Contract {
             ),
         );
         attach_examples(doc);
+        let schemas = &mut doc.components.get_or_insert_with(Default::default).schemas;
+        name_enum_values(schemas);
+        name_auth_variants(schemas);
+    }
+}
+
+/// The explicit variant names of every enum of the document, in the order
+/// of its values, written as `x-enum-varnames`.
+///
+/// **Decision (enum variant names, 1.1.0):** generators make a variant name
+/// from each value; `MappingType` holds both `string` and `String`, which
+/// collide (openapi-python-client: `Duplicate key STRING`). Every enum
+/// therefore names its variants, in upper snake case as generators write
+/// constants, and `String` is `STRING_CAPITALIZED`, as the Rust variant.
+/// A test checks each list against the enum's values in the document.
+pub const ENUM_VARIANT_NAMES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "MappingType",
+        &[
+            ("string", "STRING"),
+            ("number", "NUMBER"),
+            ("boolean", "BOOLEAN"),
+            ("object", "OBJECT"),
+            ("array", "ARRAY"),
+            ("String", "STRING_CAPITALIZED"),
+        ],
+    ),
+    (
+        "RequestType",
+        &[
+            ("GET", "GET"),
+            ("POST", "POST"),
+            ("PUT", "PUT"),
+            ("PATCH", "PATCH"),
+            ("DELETE", "DELETE"),
+        ],
+    ),
+    (
+        "SystemType",
+        &[
+            ("DATA_SYSTEM", "DATA_SYSTEM"),
+            ("DESTINATION", "DESTINATION"),
+            ("AI", "AI"),
+        ],
+    ),
+];
+
+fn name_enum_values(
+    schemas: &mut std::collections::BTreeMap<String, openapi::RefOr<openapi::Schema>>,
+) {
+    for (name, variants) in ENUM_VARIANT_NAMES {
+        let Some(openapi::RefOr::T(openapi::Schema::Object(schema))) = schemas.get_mut(*name)
+        else {
+            panic!("ENUM_VARIANT_NAMES names {name}, which is not an enum schema");
+        };
+        let names: Vec<&str> = variants.iter().map(|(_, variant)| *variant).collect();
+        schema
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("x-enum-varnames".to_string(), serde_json::json!(names));
+    }
+}
+
+/// The component names of the variants of `Auth`, by `authType` value.
+///
+/// **Decision (tagged union, 1.1.0):** `Auth` is a `oneOf` tagged by
+/// `authType`. Its variants are named component schemas (`AuthNone`,
+/// `AuthOAuth`, each with a title) and `Auth` carries a `discriminator` on
+/// `authType` with a mapping, so generators produce named types and pick
+/// the variant by its tag instead of trying each in turn. The Rust type
+/// stays one internally tagged enum ([`Auth`]); the wire form is the same.
+pub const AUTH_VARIANTS: &[(&str, &str)] = &[("NONE", "AuthNone"), ("OAUTH", "AuthOAuth")];
+
+fn name_auth_variants(
+    schemas: &mut std::collections::BTreeMap<String, openapi::RefOr<openapi::Schema>>,
+) {
+    let Some(openapi::RefOr::T(openapi::Schema::OneOf(auth))) = schemas.get_mut("Auth") else {
+        panic!("Auth is not a oneOf schema");
+    };
+    let variants = std::mem::take(&mut auth.items);
+    assert_eq!(variants.len(), AUTH_VARIANTS.len(), "Auth variants");
+    let mut mapping = std::collections::BTreeMap::new();
+    let mut named = Vec::new();
+    for (variant, (tag, component)) in variants.into_iter().zip(AUTH_VARIANTS) {
+        let openapi::RefOr::T(openapi::Schema::Object(mut object)) = variant else {
+            panic!("Auth variant {tag} is not an inline object");
+        };
+        let declared = object
+            .properties
+            .get("authType")
+            .and_then(|tag_schema| match tag_schema {
+                openapi::RefOr::T(openapi::Schema::Object(tag_schema)) => {
+                    tag_schema.enum_values.clone()
+                }
+                _ => None,
+            });
+        assert_eq!(
+            declared,
+            Some(vec![serde_json::json!(tag)]),
+            "Auth variant {component} is tagged {tag}"
+        );
+        object.title = Some(component.to_string());
+        let reference = format!("#/components/schemas/{component}");
+        mapping.insert(tag.to_string(), reference.clone());
+        named.push((component.to_string(), object));
+        auth.items
+            .push(openapi::RefOr::Ref(openapi::Ref::new(reference)));
+    }
+    let mut discriminator = openapi::Discriminator::new("authType");
+    discriminator.mapping = mapping;
+    auth.discriminator = Some(discriminator);
+    for (component, object) in named {
+        schemas.insert(
+            component,
+            openapi::RefOr::T(openapi::Schema::Object(object)),
+        );
     }
 }
 

@@ -36,3 +36,20 @@ pub use list::{ConnectionList, DEFAULT_LIMIT, Link, ListQuery, MAX_LIMIT, MIN_LI
 pub use test_connection::{
     TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse,
 };
+
+/// The largest value of every unbounded count or duration of the contract:
+/// `connectionTimeout`, `socketTimeout`, `revision`, the list's `offset`
+/// and `total`.
+///
+/// **Decision (integer bounds, 1.1.0):** every integer of the document
+/// states its `minimum` and `maximum`, and its format is a registered one
+/// (`int32`, `int64`). Sitecore publishes no bounds; Personalize's
+/// services run on the JVM, whose `int` holds at most 2147483647 (a larger
+/// number in these members cannot be stored by such a server), and
+/// `int32` is the format every generator maps to a native integer. So
+/// these members are `int32`, from 0 (1 for `revision`) to 2147483647.
+/// The page size `limit` is 1 to 100, HTTP statuses 100 to 599, and
+/// `executionTimeInMilliseconds` is `int64` up to 2^53 − 1, the largest
+/// integer every JSON reader reads exactly. JSON Schema counts an integral
+/// float (`1000.0`, `1E3`) as an integer, and so must a server.
+pub const MAX_INT32: u32 = 2_147_483_647;

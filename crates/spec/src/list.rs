@@ -31,12 +31,15 @@ pub struct ConnectionList {
     pub href: String,
     /// The offset of the first item of this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub offset: Option<u32>,
     /// The page size that was applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The total number of connections.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub total: Option<u32>,
     /// The first page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,8 +70,9 @@ pub struct Link {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// How many connections to skip (default 0).
-    #[param(minimum = 0)]
+    /// How many connections to skip (default 0), at most 2147483647 (see
+    /// [`MAX_INT32`](crate::MAX_INT32)).
+    #[param(minimum = 0, maximum = 2147483647)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u32>,
     /// How many connections to return, from 1 to 100 (default 10).

@@ -11,10 +11,11 @@ use crate::connection::ConnectionInput;
 ///
 /// The docs send the connection "as retrieved" under `connection`; it may
 /// also be a connection that was never saved, so the server-assigned
-/// members are optional (the same rules as create and update).
+/// members are optional (the same rules as create and update). Members
+/// other than `connection` are accepted and ignored, as in
+/// [`ConnectionInput`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 pub struct TestConnectionRequest {
     /// The connection whose request is sent.
     pub connection: ConnectionInput,
@@ -36,9 +37,12 @@ pub struct TestConnectionRequest {
 pub struct TestConnectionResult {
     /// The HTTP status the external service answered with; `null` when it
     /// gave no HTTP answer.
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 100, maximum = 599)]
     pub status_code: Option<u16>,
-    /// How long the exchange took, in milliseconds.
+    /// How long the exchange took, in milliseconds: 0 to 2^53 − 1
+    /// (9007199254740991), the largest integer every JSON reader,
+    /// JavaScript's included, reads exactly.
+    #[schema(minimum = 0, maximum = 9007199254740991_i64)]
     pub execution_time_in_milliseconds: u64,
     /// The request that was sent.
     pub request: TestedRequest,

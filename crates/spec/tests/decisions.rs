@@ -246,3 +246,176 @@ fn read_only_fields_sent_back_are_accepted_by_the_input() {
         "a retrieved connection sent back",
     );
 }
+
+/// Every integer schema of the document, with its JSON pointer.
+fn integer_schemas(value: &Value, pointer: &str, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            let is_integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            if is_integer {
+                out.push((pointer.to_string(), value.clone()));
+            }
+            for (key, child) in map {
+                if key != "example" && key != "examples" {
+                    integer_schemas(child, &format!("{pointer}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                integer_schemas(child, &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_integer_states_its_bounds_and_a_registered_format() {
+    // Schemathesis sent 549755813887 as a timeout and 6658054721 as an
+    // offset: the document allowed them, a JVM `int` cannot hold them.
+    let mut integers = Vec::new();
+    integer_schemas(&common::document(), "#", &mut integers);
+    assert!(integers.len() >= 14, "{integers:?}");
+    for (pointer, schema) in &integers {
+        let format = schema["format"].as_str();
+        assert!(
+            matches!(format, Some("int32" | "int64")),
+            "{pointer}: format {format:?} is not a registered OpenAPI format"
+        );
+        let (Some(min), Some(max)) = (schema["minimum"].as_i64(), schema["maximum"].as_i64())
+        else {
+            panic!("{pointer}: no minimum or maximum: {schema}");
+        };
+        let limit = if format == Some("int32") {
+            i64::from(i32::MAX)
+        } else {
+            (1 << 53) - 1
+        };
+        assert!(
+            0 <= min && min <= max && max <= limit,
+            "{pointer}: {min}..={max}"
+        );
+    }
+}
+
+#[test]
+fn the_bounds_are_what_a_jvm_int_holds() {
+    let document = common::document();
+    let input = &document["components"]["schemas"]["ConnectionInput"]["properties"];
+    for member in ["connectionTimeout", "socketTimeout"] {
+        assert_eq!(input[member]["maximum"], json!(connections_spec::MAX_INT32));
+        assert_eq!(input[member]["minimum"], json!(0));
+    }
+    let mut body = example("update-a-connection.request.json");
+    body["connectionTimeout"] = json!(2_147_483_647_u32);
+    assert!(common::validation_errors(&document, "ConnectionInput", &body).is_empty());
+    body["connectionTimeout"] = json!(2_147_483_648_u64);
+    let errors = common::validation_errors(&document, "ConnectionInput", &body);
+    assert!(
+        errors.iter().any(|e| e.contains("/connectionTimeout")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn integral_floats_are_integers() {
+    // JSON Schema counts 1389.0 as an integer; so must every server.
+    let document = common::document();
+    let mut body = example("update-a-connection.request.json");
+    body["socketTimeout"] = json!(1389.0);
+    body["connectionTimeout"] = serde_json::from_str("1E3").unwrap();
+    assert!(common::validation_errors(&document, "ConnectionInput", &body).is_empty());
+    body["socketTimeout"] = json!(1389.5);
+    assert!(!common::validation_errors(&document, "ConnectionInput", &body).is_empty());
+}
+
+#[test]
+fn request_bodies_accept_and_ignore_unknown_members() {
+    // A client that sends back what it retrieved must not get a 400 the day
+    // a server adds a member to the connection.
+    let document = common::document();
+    let mut body = retrieved();
+    body["memberAddedLater"] = json!({"anything": [1, 2]});
+    assert!(common::validation_errors(&document, "ConnectionInput", &body).is_empty());
+    let parsed: ConnectionInput = serde_json::from_value(body.clone()).unwrap();
+    assert!(
+        serde_json::to_value(&parsed)
+            .unwrap()
+            .get("memberAddedLater")
+            .is_none()
+    );
+    let test = json!({"connection": body, "dryRun": true});
+    assert!(common::validation_errors(&document, "TestConnectionRequest", &test).is_empty());
+    assert!(serde_json::from_value::<connections_spec::TestConnectionRequest>(test).is_ok());
+}
+
+#[test]
+fn every_enum_names_its_variants_uniquely() {
+    // openapi-python-client refused `string` beside `String`:
+    // "Duplicate key STRING in enum MappingType".
+    let document = common::document();
+    for (schema, variants) in connections_spec::document::ENUM_VARIANT_NAMES {
+        let enum_schema = &document["components"]["schemas"][*schema];
+        let values: Vec<&str> = variants.iter().map(|(value, _)| *value).collect();
+        assert_eq!(enum_schema["enum"], json!(values), "{schema}");
+        let names: Vec<&str> = variants.iter().map(|(_, name)| *name).collect();
+        assert_eq!(enum_schema["x-enum-varnames"], json!(names), "{schema}");
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{schema} has duplicate names");
+    }
+    let enums = document["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, schema)| schema["enum"].as_array().is_some_and(|v| v.len() > 1))
+        .count();
+    assert_eq!(enums, connections_spec::document::ENUM_VARIANT_NAMES.len());
+    assert_eq!(
+        document["components"]["schemas"]["MappingType"]["x-enum-varnames"][5],
+        "STRING_CAPITALIZED"
+    );
+    assert_eq!(
+        serde_json::to_value(MappingType::StringCapitalized).unwrap(),
+        "String"
+    );
+}
+
+#[test]
+fn auth_is_a_discriminated_union_of_named_variants() {
+    let document = common::document();
+    let schemas = &document["components"]["schemas"];
+    let auth = &schemas["Auth"];
+    assert_eq!(auth["discriminator"]["propertyName"], "authType");
+    let mapping = auth["discriminator"]["mapping"].as_object().unwrap();
+    assert_eq!(mapping.len(), 2);
+    let variants: Vec<&Value> = auth["oneOf"].as_array().unwrap().iter().collect();
+    for (tag, target) in mapping {
+        let name = target
+            .as_str()
+            .unwrap()
+            .trim_start_matches("#/components/schemas/");
+        let variant = &schemas[name];
+        assert_eq!(variant["title"], name);
+        assert_eq!(variant["properties"]["authType"]["enum"], json!([tag]));
+        assert!(variants.contains(&&json!({ "$ref": target })), "{tag}");
+        // serde writes exactly this tag for the variant.
+        let sample = if tag == "NONE" {
+            json!({"authType": "NONE"})
+        } else {
+            json!({"authType": "OAUTH", "clientId": "c", "accessTokenUrl": "u"})
+        };
+        let parsed: Auth = serde_json::from_value(sample.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_value(parsed).unwrap()["authType"],
+            json!(tag)
+        );
+        assert!(common::validation_errors(&document, name, &sample).is_empty());
+    }
+}

@@ -125,6 +125,8 @@ fn samples() -> Vec<(&'static str, Value)> {
         ("Link", json!(Link { href: "h".into() })),
         ("Auth", json!(Auth::None)),
         ("Auth", json!(oauth())),
+        ("AuthNone", json!(Auth::None)),
+        ("AuthOAuth", json!(oauth())),
         (
             "OutboundRequest",
             json!(OutboundRequest {
@@ -292,10 +294,17 @@ fn the_schema_rejects_what_serde_rejects() {
     assert!(serde_json::from_value::<Connection>(connection.clone()).is_err());
     assert!(!common::validation_errors(&document, "Connection", &connection).is_empty());
 
+    // A misspelled required member: `name` is then missing.
     let mut input = json!(ConnectionInput::from(minimal_connection()));
-    input["nmae"] = json!("typo");
+    let name = input.as_object_mut().unwrap().remove("name").unwrap();
+    input["nmae"] = name;
     assert!(serde_json::from_value::<ConnectionInput>(input.clone()).is_err());
     assert!(!common::validation_errors(&document, "ConnectionInput", &input).is_empty());
+
+    let mut auth = json!(oauth());
+    auth.as_object_mut().unwrap().remove("clientId");
+    assert!(serde_json::from_value::<Auth>(auth.clone()).is_err());
+    assert!(!common::validation_errors(&document, "Auth", &auth).is_empty());
 
     let mut auth = json!(oauth());
     auth["authType"] = json!("oauth");

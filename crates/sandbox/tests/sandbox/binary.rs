@@ -83,7 +83,7 @@ async fn acknowledged_writes_survive_a_sigkill() {
 
     let mut second = spawn(&db_args(&db, token)).await;
     let client = Client::with_bearer_token(&second.base, token).unwrap();
-    let page = within(client.retrieve_connections(std::num::NonZeroU64::new(100), None))
+    let page = within(client.retrieve_connections(std::num::NonZeroU32::new(100), None))
         .await
         .unwrap();
     let refs: Vec<_> = page.items.iter().map(|c| c.ref_.clone()).collect();

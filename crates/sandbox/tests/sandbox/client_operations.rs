@@ -1,7 +1,7 @@
 //! The generated client against the sandbox: every operation, and every
 //! error status the client can meet.
 
-use std::num::NonZeroU64;
+use std::num::NonZeroU32;
 
 use connections_client::{Error, types};
 use serde_json::json;
@@ -52,7 +52,7 @@ async fn every_operation_succeeds_through_the_generated_client() {
     assert_eq!(retrieved.status().as_u16(), 200);
     assert_eq!(retrieved.into_inner(), created);
 
-    let page = within(client.retrieve_connections(NonZeroU64::new(5), Some(0)))
+    let page = within(client.retrieve_connections(NonZeroU32::new(5), Some(0)))
         .await
         .unwrap();
     assert_eq!(page.items, vec![created.clone()]);
@@ -123,9 +123,9 @@ async fn the_client_receives_each_error_status_as_an_error_body() {
         (401, 401, Some("UNAUTHORIZED"))
     );
 
-    // 400: a limit out of range, and a timeout the contract's u32 cannot hold.
+    // 400: a limit out of range, and a negative timeout.
     let (status, body) = error_body(
-        within(client.retrieve_connections(NonZeroU64::new(101), None))
+        within(client.retrieve_connections(NonZeroU32::new(101), None))
             .await
             .unwrap_err(),
     );
@@ -135,7 +135,7 @@ async fn the_client_receives_each_error_status_as_an_error_body() {
     );
     assert_eq!(body.errors.unwrap()[0].field, "limit");
     let mut too_long = typed_input("too long");
-    too_long.connection_timeout = Some(u64::from(u32::MAX) + 1);
+    too_long.connection_timeout = Some(-1);
     let (status, _) = error_body(
         within(client.create_connection(&too_long))
             .await

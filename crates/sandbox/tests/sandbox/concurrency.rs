@@ -24,7 +24,7 @@ async fn fifty_parallel_updates_end_at_revision_fifty_one() {
             updated.revision.unwrap().get()
         });
     }
-    let revisions: BTreeSet<u64> = within(tasks.join_all()).await.into_iter().collect();
+    let revisions: BTreeSet<u32> = within(tasks.join_all()).await.into_iter().collect();
     assert_eq!(
         revisions,
         (2..=51).collect(),

@@ -1,6 +1,6 @@
 //! Every body the sandbox answers conforms to the committed document.
 
-use connections_conformance::Contract;
+use connections_openapi::Contract;
 use serde_json::{Value, json};
 
 use crate::{

@@ -1,6 +1,6 @@
 //! Paging of GET /v2/connections.
 
-use std::num::NonZeroU64;
+use std::num::NonZeroU32;
 
 use crate::common::{Raw, client, input, start, typed_input, within};
 
@@ -56,7 +56,7 @@ async fn walking_the_next_links_returns_every_connection_once_in_creation_order(
     // The generated client reads the same pages; offset past the end is an
     // empty page, not an error.
     let client = client(&sandbox);
-    let all = within(client.retrieve_connections(NonZeroU64::new(100), None))
+    let all = within(client.retrieve_connections(NonZeroU32::new(100), None))
         .await
         .unwrap();
     assert_eq!(
@@ -68,12 +68,12 @@ async fn walking_the_next_links_returns_every_connection_once_in_creation_order(
         .await
         .unwrap();
     assert_eq!(default.items.len(), 10);
-    let one = within(client.retrieve_connections(NonZeroU64::new(1), Some(22)))
+    let one = within(client.retrieve_connections(NonZeroU32::new(1), Some(22)))
         .await
         .unwrap();
     assert_eq!(one.items[0].ref_, created[22]);
     assert!(one.next.is_none());
-    let beyond = within(client.retrieve_connections(NonZeroU64::new(5), Some(40)))
+    let beyond = within(client.retrieve_connections(NonZeroU32::new(5), Some(40)))
         .await
         .unwrap();
     assert!(beyond.items.is_empty());
@@ -83,7 +83,7 @@ async fn walking_the_next_links_returns_every_connection_once_in_creation_order(
     within(client.update_connection(&created[0], &typed_input("renamed")))
         .await
         .unwrap();
-    let after = within(client.retrieve_connections(NonZeroU64::new(100), None))
+    let after = within(client.retrieve_connections(NonZeroU32::new(100), None))
         .await
         .unwrap();
     assert_eq!(after.items[0].ref_, created[0]);

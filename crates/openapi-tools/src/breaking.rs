@@ -25,15 +25,20 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use connections_openapi::{
+    operations::{self, METHODS},
+    pointer,
+    refs::{component_schema_name, resolve_lenient},
+    schema::split_nullable,
+};
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod accepted;
 mod rules;
 
 pub use rules::{Category, Classification, RULES, Rule, rule};
 
-/// The prefix of a reference to a component schema.
-const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 /// An empty JSON object, for members a document leaves out.
 /// The object member `key` of `value`, or an empty map when it is absent or
 /// not an object.
@@ -43,11 +48,6 @@ fn members<'v>(value: &'v Value, key: &str) -> &'v serde_json::Map<String, Value
 
 static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
     std::sync::LazyLock::new(serde_json::Map::new);
-/// The HTTP methods an OpenAPI path item can hold.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// Why two documents could not be compared.
 #[derive(Debug, thiserror::Error)]
 pub enum BreakingError {
@@ -234,24 +234,6 @@ fn display_pointer(pointer: &str) -> &str {
     }
 }
 
-/// RFC 6901 escaping of one reference token.
-pub fn pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-fn pointer_unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
-/// The component schema a `$ref` names, if it names one.
-fn component_name(schema: &Value) -> Option<String> {
-    schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix(SCHEMA_REF_PREFIX))
-        .map(pointer_unescape)
-}
-
 /// Finds the directions each component schema is used in.
 fn schema_usage(
     document: &Value,
@@ -266,7 +248,7 @@ fn schema_usage(
             what: "`paths` object".into(),
         })?;
     for item in paths.values() {
-        let item = resolve_loose(document, item);
+        let item = resolve_lenient(document, item);
         let shared = item.get("parameters");
         for method in METHODS {
             let Some(operation) = item.get(method) else {
@@ -275,11 +257,11 @@ fn schema_usage(
             let mut requests = Vec::new();
             for list in [shared, operation.get("parameters")].into_iter().flatten() {
                 for parameter in list.as_array().into_iter().flatten() {
-                    requests.push(resolve_loose(document, parameter));
+                    requests.push(resolve_lenient(document, parameter));
                 }
             }
             if let Some(body) = operation.get("requestBody") {
-                requests.push(resolve_loose(document, body));
+                requests.push(resolve_lenient(document, body));
             }
             for value in requests {
                 collect_refs(value, &mut |name| direct.push((name, Usage::REQUEST)));
@@ -290,7 +272,7 @@ fn schema_usage(
                 .into_iter()
                 .flat_map(|r| r.values())
             {
-                let response = resolve_loose(document, response);
+                let response = resolve_lenient(document, response);
                 // Examples hold no references; headers and content may.
                 collect_refs(response, &mut |name| direct.push((name, Usage::RESPONSE)));
             }
@@ -320,7 +302,7 @@ fn schema_usage(
 fn collect_refs(value: &Value, found: &mut dyn FnMut(String)) {
     match value {
         Value::Object(map) => {
-            if let Some(name) = component_name(value) {
+            if let Some(name) = component_schema_name(value) {
                 found(name);
             }
             for (key, inner) in map {
@@ -331,67 +313,6 @@ fn collect_refs(value: &Value, found: &mut dyn FnMut(String)) {
         }
         Value::Array(items) => items.iter().for_each(|i| collect_refs(i, found)),
         _ => {}
-    }
-}
-
-/// Follows a local `$ref` (any component kind) once or more; returns the
-/// value itself when it is not a reference or the reference is unknown.
-fn resolve_loose<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
-    let mut current = value;
-    for _ in 0..32 {
-        match current
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| document.pointer(p))
-        {
-            Some(target) => current = target,
-            None => return current,
-        }
-    }
-    current
-}
-
-/// A schema split into its non-null core and whether null is allowed.
-struct Nullable<'a> {
-    core: &'a Value,
-    core_pointer: String,
-    nullable: bool,
-}
-
-/// `oneOf`/`anyOf` `[X, {type: null}]` → `X` + nullable; a type list
-/// holding `null` → nullable.
-fn split_nullable<'a>(schema: &'a Value, pointer: &str) -> Nullable<'a> {
-    let is_null = |m: &Value| m.get("type").and_then(Value::as_str) == Some("null");
-    for keyword in ["oneOf", "anyOf"] {
-        if let Some(members) = schema.get(keyword).and_then(Value::as_array) {
-            let non_null: Vec<(usize, &Value)> = members
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| !is_null(m))
-                .collect();
-            if non_null.len() == 1 && non_null.len() < members.len() {
-                let (index, core) = non_null[0];
-                return Nullable {
-                    core,
-                    core_pointer: format!("{pointer}/{keyword}/{index}"),
-                    nullable: true,
-                };
-            }
-            if non_null.len() < members.len() {
-                return Nullable {
-                    core: schema,
-                    core_pointer: pointer.to_string(),
-                    nullable: true,
-                };
-            }
-        }
-    }
-    let type_null = matches!(schema.get("type"), Some(Value::Array(types)) if types.iter().any(|t| t == "null"));
-    Nullable {
-        core: schema,
-        core_pointer: pointer.to_string(),
-        nullable: type_null || schema.get("const") == Some(&Value::Null),
     }
 }
 
@@ -476,8 +397,8 @@ struct At {
 impl At {
     fn child(&self, token: &str, subject_suffix: &str) -> At {
         At {
-            base: format!("{}/{}", self.base, pointer_token(token)),
-            revision: format!("{}/{}", self.revision, pointer_token(token)),
+            base: format!("{}/{}", self.base, pointer::escape(token)),
+            revision: format!("{}/{}", self.revision, pointer::escape(token)),
             subject: format!("{}{subject_suffix}", self.subject),
         }
     }
@@ -561,7 +482,7 @@ impl<'a> Comparison<'a> {
             s
         };
         for (name, scheme) in base {
-            let pointer = format!("/components/securitySchemes/{}", pointer_token(name));
+            let pointer = format!("/components/securitySchemes/{}", pointer::escape(name));
             match revision.get(name) {
                 None => self.push(
                     rule::SECURITY_SCHEME_CHANGED,
@@ -600,7 +521,7 @@ impl<'a> Comparison<'a> {
                 false,
                 format!("security scheme `{name}` added"),
                 "/components/securitySchemes",
-                &format!("/components/securitySchemes/{}", pointer_token(name)),
+                &format!("/components/securitySchemes/{}", pointer::escape(name)),
             );
         }
     }
@@ -617,8 +538,8 @@ impl<'a> Comparison<'a> {
         let base_paths = paths(self.base, "base")?;
         let revision_paths = paths(self.revision, "revision")?;
         for (path, base_item) in base_paths {
-            let pointer = format!("/paths/{}", pointer_token(path));
-            let base_item = resolve_loose(self.base, base_item);
+            let pointer = format!("/paths/{}", pointer::escape(path));
+            let base_item = resolve_lenient(self.base, base_item);
             match revision_paths.get(path) {
                 None => self.push(
                     rule::PATH_REMOVED,
@@ -634,7 +555,7 @@ impl<'a> Comparison<'a> {
                     "/paths",
                 ),
                 Some(revision_item) => {
-                    let revision_item = resolve_loose(self.revision, revision_item);
+                    let revision_item = resolve_lenient(self.revision, revision_item);
                     for (method, base_op) in operations_of(base_item) {
                         let op_pointer = format!("{pointer}/{method}");
                         match revision_item.get(method) {
@@ -671,8 +592,8 @@ impl<'a> Comparison<'a> {
             if base_paths.contains_key(path) {
                 continue;
             }
-            let pointer = format!("/paths/{}", pointer_token(path));
-            for (method, op) in operations_of(resolve_loose(self.revision, item)) {
+            let pointer = format!("/paths/{}", pointer::escape(path));
+            for (method, op) in operations_of(resolve_lenient(self.revision, item)) {
                 self.push(
                     rule::OPERATION_ADDED,
                     false,
@@ -692,7 +613,7 @@ impl<'a> Comparison<'a> {
         (base_item, base_op): (&'a Value, &'a Value),
         (revision_item, revision_op): (&'a Value, &'a Value),
     ) -> Result<(), BreakingError> {
-        let pointer = format!("/paths/{}/{method}", pointer_token(path));
+        let pointer = format!("/paths/{}/{method}", pointer::escape(path));
         let name = format!("{} {path}", method.to_uppercase());
         let at = At {
             base: pointer.clone(),
@@ -905,10 +826,10 @@ impl<'a> Comparison<'a> {
     ) -> Result<(), BreakingError> {
         let base = base_op
             .get("requestBody")
-            .map(|b| resolve_loose(self.base, b));
+            .map(|b| resolve_lenient(self.base, b));
         let revision = revision_op
             .get("requestBody")
-            .map(|b| resolve_loose(self.revision, b));
+            .map(|b| resolve_lenient(self.revision, b));
         let body_at = at.child("requestBody", "");
         match (base, revision) {
             (None, None) => Ok(()),
@@ -991,8 +912,8 @@ impl<'a> Comparison<'a> {
                     &responses_at.revision,
                 ),
                 Some(other) => {
-                    let response = resolve_loose(self.base, response);
-                    let other = resolve_loose(self.revision, other);
+                    let response = resolve_lenient(self.base, response);
+                    let other = resolve_lenient(self.revision, other);
                     if response.get("description") != other.get("description") {
                         self.push_at(
                             rule::DESCRIPTION_CHANGED,
@@ -1132,7 +1053,7 @@ impl<'a> Comparison<'a> {
         let base = schemas(self.base).unwrap_or(empty);
         let revision = schemas(self.revision).unwrap_or(empty);
         for (name, schema) in base {
-            let pointer = format!("/components/schemas/{}", pointer_token(name));
+            let pointer = format!("/components/schemas/{}", pointer::escape(name));
             match revision.get(name) {
                 None => self.push(
                     rule::SCHEMA_REMOVED,
@@ -1163,7 +1084,7 @@ impl<'a> Comparison<'a> {
                 false,
                 format!("schema {name} added"),
                 "/components/schemas",
-                &format!("/components/schemas/{}", pointer_token(name)),
+                &format!("/components/schemas/{}", pointer::escape(name)),
             );
         }
         Ok(())
@@ -1214,8 +1135,8 @@ impl<'a> Comparison<'a> {
         if !std::ptr::eq(base_split.core, base) || !std::ptr::eq(revision_split.core, revision) {
             self.documentation(base_split.core, revision_split.core, &core_at);
         }
-        let base_name = component_name(base_split.core);
-        let revision_name = component_name(revision_split.core);
+        let base_name = component_schema_name(base_split.core);
+        let revision_name = component_schema_name(revision_split.core);
         if base_name.is_some() && base_name == revision_name {
             return Ok(());
         }
@@ -1680,8 +1601,8 @@ impl<'a> Comparison<'a> {
                 rule::ALL_OF_MEMBER_REMOVED,
             ),
         ] {
-            let base_members = keyed_members(base, keywords);
-            let revision_members = keyed_members(revision, keywords);
+            let base_members = keyed_members(self.base, base, keywords);
+            let revision_members = keyed_members(self.revision, revision, keywords);
             if base_members.is_empty() && revision_members.is_empty() {
                 continue;
             }
@@ -1729,10 +1650,13 @@ impl<'a> Comparison<'a> {
 }
 
 /// The members of `oneOf`/`anyOf` (or `allOf`), `{type: null}` left out,
-/// keyed so that the same variant matches across documents: by component
-/// name, else by the value of a property fixed to one value (a
-/// discriminator such as `authType: OAUTH`), else by position.
+/// keyed so that the same variant matches across documents: by the value
+/// of a property fixed to one value (a discriminator such as
+/// `authType: OAUTH`), looked up through a `$ref`, so that an inline
+/// variant and the same variant moved to a named component match; else by
+/// component name; else by position.
 fn keyed_members<'a>(
+    document: &'a Value,
     schema: &'a Value,
     keywords: &[&'static str],
 ) -> BTreeMap<String, (&'a Value, &'static str, usize)> {
@@ -1745,9 +1669,10 @@ fn keyed_members<'a>(
             if member.get("type").and_then(Value::as_str) == Some("null") {
                 continue;
             }
-            let key = component_name(member)
-                .or_else(|| discriminator_value(member))
-                .unwrap_or_else(|| format!("#{index}"));
+            let key =
+                discriminator_value(connections_openapi::refs::resolve_lenient(document, member))
+                    .or_else(|| component_schema_name(member))
+                    .unwrap_or_else(|| format!("#{index}"));
             members.insert(key, (member, *keyword, index));
         }
     }
@@ -1773,41 +1698,26 @@ fn effective_parameters<'a>(
     operation: &'a Value,
     operation_pointer: &str,
 ) -> BTreeMap<(String, String), (&'a Value, String)> {
-    let item_pointer = operation_pointer
+    let (item_pointer, method) = operation_pointer
         .rsplit_once('/')
-        .map(|(parent, _)| parent.to_string())
+        .map(|(parent, method)| (parent.to_string(), method))
         .unwrap_or_default();
-    let mut parameters = BTreeMap::new();
-    for (list, pointer) in [
-        (item.get("parameters"), format!("{item_pointer}/parameters")),
-        (
-            operation.get("parameters"),
-            format!("{operation_pointer}/parameters"),
-        ),
-    ] {
-        for (index, parameter) in list
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let parameter = resolve_loose(document, parameter);
-            let key = (
-                parameter
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                parameter
-                    .get("in")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-            );
-            parameters.insert(key, (parameter, format!("{pointer}/{index}")));
-        }
-    }
-    parameters
+    let operation = operations::Operation {
+        path: "",
+        method: METHODS.into_iter().find(|m| *m == method).unwrap_or("get"),
+        item: operations::Located {
+            value: item,
+            pointer: item_pointer.clone(),
+            declared_at: item_pointer,
+        },
+        value: operation,
+        pointer: operation_pointer.to_string(),
+    };
+    operation
+        .parameters(document)
+        .into_iter()
+        .map(|p| ((p.name, p.location), (p.object.value, p.object.declared_at)))
+        .collect()
 }
 
 fn operations_of(item: &Value) -> impl Iterator<Item = (&'static str, &Value)> {

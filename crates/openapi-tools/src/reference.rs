@@ -15,6 +15,11 @@
 //! [`escape_html`]d parts. Output is deterministic: the document's own
 //! order is kept everywhere.
 
+use connections_openapi::{
+    pointer,
+    refs::{self, RefError},
+    schema,
+};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use serde_json::Value;
@@ -341,7 +346,7 @@ impl Page {
             Some(Value::Object(schemas)) => schemas
                 .iter()
                 .map(|(name, schema)| {
-                    let at = format!("{SCHEMA_REF_PREFIX}{}", pointer_escape(name));
+                    let at = format!("{SCHEMA_REF_PREFIX}{}", pointer::escape(name));
                     reader.schema_view(name, &schema_anchor(name), schema, &at)
                 })
                 .collect::<Result<_, _>>()?,
@@ -377,23 +382,17 @@ impl Page {
 impl<'a> Reader<'a> {
     /// Follows `$ref`s (local JSON pointers) until a value that is not one.
     fn resolve(&self, value: &'a Value, at: &str) -> Result<&'a Value, ReferenceError> {
-        let mut current = value;
-        for _ in 0..32 {
-            let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
-                return Ok(current);
-            };
-            current = reference
-                .strip_prefix('#')
-                .and_then(|pointer| self.document.pointer(pointer))
-                .ok_or_else(|| ReferenceError::UnknownRef {
-                    reference: reference.to_string(),
-                    at: at.to_string(),
-                })?;
+        match refs::resolve(self.document, value, at) {
+            Ok(found) => Ok(found.value),
+            Err(RefError::Unknown { reference, .. }) => Err(ReferenceError::UnknownRef {
+                reference,
+                at: at.to_string(),
+            }),
+            Err(RefError::Cycle { .. }) => Err(ReferenceError::UnknownRef {
+                reference: "a cycle of `$ref`s".into(),
+                at: at.to_string(),
+            }),
         }
-        Err(ReferenceError::UnknownRef {
-            reference: "a cycle of `$ref`s".into(),
-            at: at.to_string(),
-        })
     }
 
     fn operations(&self) -> Result<Vec<OperationView>, ReferenceError> {
@@ -403,7 +402,7 @@ impl<'a> Reader<'a> {
         let document_security = self.document.get("security");
         let mut operations = Vec::new();
         for (path, item) in paths {
-            let item_at = format!("#/paths/{}", pointer_escape(path));
+            let item_at = format!("#/paths/{}", pointer::escape(path));
             let item = self.resolve(item, &item_at)?;
             let shared_parameters = item.get("parameters");
             for method in METHODS {
@@ -454,7 +453,7 @@ impl<'a> Reader<'a> {
                 let mut responses = Vec::new();
                 if let Some(list) = operation.get("responses").and_then(Value::as_object) {
                     for (status, response) in list {
-                        let response_at = format!("{at}/responses/{}", pointer_escape(status));
+                        let response_at = format!("{at}/responses/{}", pointer::escape(status));
                         let response = self.resolve(response, &response_at)?;
                         responses.push(ResponseView {
                             status: status.clone(),
@@ -524,7 +523,7 @@ impl<'a> Reader<'a> {
         };
         let mut views = Vec::new();
         for (media_type, media) in content {
-            let media_at = format!("{at}/content/{}", pointer_escape(media_type));
+            let media_at = format!("{at}/content/{}", pointer::escape(media_type));
             let schema = media.get("schema").unwrap_or(&Value::Null);
             // Check that the schema's reference resolves.
             self.resolve(schema, &format!("{media_at}/schema"))?;
@@ -558,7 +557,7 @@ impl<'a> Reader<'a> {
         let mut properties = Vec::new();
         if let Some(members) = resolved.get("properties").and_then(Value::as_object) {
             for (property, property_schema) in members {
-                let property_at = format!("{at}/properties/{}", pointer_escape(property));
+                let property_at = format!("{at}/properties/{}", pointer::escape(property));
                 properties.push(self.property_view(
                     property,
                     property_schema,
@@ -681,7 +680,7 @@ impl<'a> Reader<'a> {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             return match reference.strip_prefix(SCHEMA_REF_PREFIX) {
                 Some(name) => {
-                    let name = pointer_unescape(name);
+                    let name = pointer::unescape(name);
                     format!(
                         "<a href=\"#{}\">{}</a>",
                         escape_html(&schema_anchor(&name)),
@@ -771,18 +770,7 @@ impl SchemaView {
 
 /// For `oneOf`/`anyOf` `[X, {type: null}]` (either order), `X`.
 fn nullable_core(schema: &Value) -> Option<&Value> {
-    ["oneOf", "anyOf"].iter().find_map(|keyword| {
-        let members = schema.get(keyword)?.as_array()?;
-        if members.len() != 2 {
-            return None;
-        }
-        let is_null = |m: &Value| m.get("type").and_then(Value::as_str) == Some("null");
-        match (is_null(&members[0]), is_null(&members[1])) {
-            (false, true) => Some(&members[0]),
-            (true, false) => Some(&members[1]),
-            _ => None,
-        }
-    })
+    schema::nullable_core(schema).map(|found| found.core)
 }
 
 fn is_nullable_wrapper(schema: &Value) -> bool {
@@ -950,15 +938,6 @@ fn anchor_text(name: &str) -> String {
         .collect()
 }
 
-/// RFC 6901: `~` → `~0`, `/` → `~1`.
-fn pointer_escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-fn pointer_unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -966,7 +945,7 @@ mod tests {
     use super::*;
 
     fn committed_document() -> Value {
-        serde_json::to_value(connections_spec::openapi()).unwrap()
+        connections_openapi::document::committed().unwrap()
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! | `openapi: 3.1.x` | `openapi: 3.0.3` |
 //! | `jsonSchemaDialect`, `webhooks`, `info.license.identifier` | removed |
 //! | `type: [T, "null"]` | `type: T, nullable: true` |
-//! | `oneOf`/`anyOf: [X, {type: null}]` | `allOf: [X], nullable: true` (+ `type` of `X` when `X` is a component with one) |
+//! | `oneOf`/`anyOf: [X, {type: null}]` | `allOf: [X], nullable: true`; for a `$ref` X: `anyOf: [X, {type: T, nullable: true, enum: [null]}]` (`T` the type of X) |
 //! | schema `examples: [a, ...]` | `example: a` |
 //! | `const: v` | `enum: [v]` |
 //! | `exclusiveMinimum: n` / `exclusiveMaximum: n` | `minimum`/`maximum: n` + `true` |
@@ -77,9 +77,15 @@ pub fn downgrade(doc: &Value) -> Result<Value, DowngradeError> {
     Ok(out)
 }
 
-/// In 3.0.3, `nullable` only has an effect beside `type`: each
-/// `allOf: [{$ref: X}], nullable: true` without a `type` gets the `type` of
-/// the component `X` (when it has a single one).
+/// In 3.0.3, `nullable` only has an effect beside `type`, and an
+/// `allOf: [{$ref: X}]` requires an `X`, which `null` is not: no form with
+/// `allOf` lets `null` through, and generators read it so
+/// (openapi-python-client types such a member non-null). Each
+/// `allOf: [{$ref: X}], nullable: true` therefore becomes
+/// `anyOf: [{$ref: X}, {type: T, nullable: true, enum: [null]}]`, where `T`
+/// is the type of the component `X` (`object` when it has none): the
+/// second alternative admits exactly `null`, and the whole means what the
+/// 3.1 `oneOf: [X, {type: null}]` means.
 fn type_nullable_references(doc: &mut Value) {
     let types: Map<String, Value> = doc
         .pointer("/components/schemas")
@@ -105,8 +111,15 @@ fn type_nullable_references(doc: &mut Value) {
                     }
                     _ => None,
                 };
-                if let Some(t) = target.and_then(|r| types.get(r)).cloned() {
-                    map.insert("type".into(), t);
+                if let Some(reference) = target.map(str::to_string) {
+                    let t = types.get(&reference).cloned().unwrap_or(json!("object"));
+                    map.remove("allOf");
+                    map.remove("nullable");
+                    map.insert(
+                        "anyOf".into(),
+                        json!([{ "$ref": reference }, { "type": t, "nullable": true, "enum": [null] }]),
+                    );
+                    return;
                 }
                 for (key, child) in map.iter_mut() {
                     if key != "example" && key != "examples" && key != "default" && key != "enum" {
@@ -119,6 +132,55 @@ fn type_nullable_references(doc: &mut Value) {
         }
     }
     visit(doc, &types);
+}
+
+/// The 3.0 form as progenitor is given it: typify turns the nullable
+/// reference of [`downgrade`] (`anyOf: [{$ref: X}, {.., enum: [null]}]`)
+/// into a struct of optional subtypes, while it reads
+/// `allOf: [{$ref: X}], type: T, nullable: true` as `Option<X>`. For a
+/// generated client both say the same (the member may be `null`), so the
+/// generator gets that form; the published 3.0 document keeps the form
+/// that admits `null` under OpenAPI 3.0.3's own rules.
+pub fn nullable_references_for_typify(doc: &Value) -> Value {
+    fn visit(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                let reference = match map.get("anyOf") {
+                    Some(Value::Array(members)) if members.len() == 2 => {
+                        match (members[0].get("$ref"), &members[1]) {
+                            (Some(reference), Value::Object(null))
+                                if null.get("enum") == Some(&json!([null]))
+                                    && null.get("nullable") == Some(&json!(true)) =>
+                            {
+                                Some((reference.clone(), null.get("type").cloned()))
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some((reference, t)) = reference {
+                    map.remove("anyOf");
+                    map.insert("allOf".into(), json!([{ "$ref": reference }]));
+                    map.insert("nullable".into(), json!(true));
+                    if let Some(t) = t {
+                        map.insert("type".into(), t);
+                    }
+                    return;
+                }
+                for (key, child) in map.iter_mut() {
+                    if key != "example" && key != "examples" && key != "default" && key != "enum" {
+                        visit(child);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(visit),
+            _ => {}
+        }
+    }
+    let mut out = doc.clone();
+    visit(&mut out);
+    out
 }
 
 /// Finds the `schema` members under paths (parameters, bodies, responses).
@@ -271,7 +333,7 @@ fn wrap_ref_with_siblings(map: &mut Map<String, Value>) {
 
 /// Escapes a key for a JSON pointer (RFC 6901).
 fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+    connections_openapi::pointer::escape(key).into_owned()
 }
 
 #[cfg(test)]
@@ -331,15 +393,33 @@ mod tests {
     }
 
     #[test]
-    fn one_of_with_null_becomes_nullable_all_of() {
+    fn one_of_a_reference_or_null_admits_exactly_null_beside_it() {
         assert_eq!(
             converted(json!({"oneOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]})),
-            json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true})
+            json!({"anyOf": [
+                {"$ref": "#/components/schemas/X"},
+                {"type": "object", "nullable": true, "enum": [null]}
+            ]})
+        );
+        assert_eq!(
+            converted(json!({"oneOf": [{"type": "string"}, {"type": "null"}]})),
+            json!({"allOf": [{"type": "string"}], "nullable": true})
         );
     }
 
     #[test]
-    fn nullable_references_get_the_type_of_their_component() {
+    fn typify_gets_the_nullable_reference_as_all_of() {
+        let published = converted(json!({"type": "object", "properties": {
+            "next": {"oneOf": [{"$ref": "#/components/schemas/Link"}, {"type": "null"}]}
+        }}));
+        assert_eq!(
+            nullable_references_for_typify(&published)["properties"]["next"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Link"}], "nullable": true, "type": "object"})
+        );
+    }
+
+    #[test]
+    fn nullable_references_admit_null_with_the_type_of_their_component() {
         let doc = json!({
             "openapi": "3.1.0",
             "info": {"title": "t", "version": "1"},
@@ -357,11 +437,17 @@ mod tests {
         let properties = &out["components"]["schemas"]["S"]["properties"];
         assert_eq!(
             properties["link"],
-            json!({"allOf": [{"$ref": "#/components/schemas/Link"}], "nullable": true, "type": "object"})
+            json!({"anyOf": [
+                {"$ref": "#/components/schemas/Link"},
+                {"type": "object", "nullable": true, "enum": [null]}
+            ]})
         );
         assert_eq!(
             properties["kind"],
-            json!({"allOf": [{"$ref": "#/components/schemas/Kind"}], "nullable": true, "type": "string"})
+            json!({"anyOf": [
+                {"$ref": "#/components/schemas/Kind"},
+                {"type": "string", "nullable": true, "enum": [null]}
+            ]})
         );
     }
 
@@ -378,7 +464,10 @@ mod tests {
         );
         assert_eq!(
             out["properties"]["next"],
-            json!({"allOf": [{"$ref": "#/components/schemas/Link"}], "description": "Next.", "nullable": true})
+            json!({"description": "Next.", "anyOf": [
+                {"$ref": "#/components/schemas/Link"},
+                {"type": "object", "nullable": true, "enum": [null]}
+            ]})
         );
         assert_eq!(
             out["properties"]["plain"],
