@@ -13,6 +13,10 @@
 
 use std::collections::BTreeSet;
 
+use connections_openapi::{
+    pointer, refs,
+    schema::{required, types},
+};
 use serde_json::{Map, Value, json};
 
 use super::{Path, Polarity, Variant, at, pointer_of, with};
@@ -48,28 +52,14 @@ impl<'a> Coverage<'a> {
         Self { document }
     }
 
-    /// Follows `$ref`s (local ones, a bounded chain).
+    /// Follows `$ref`s with the document layer's resolver (leniently: an
+    /// unknown reference is reported by the document checks, not here).
     fn resolve(&self, schema: &'a Value, pointer: &str) -> At<'a> {
-        let mut current = At {
-            schema,
-            pointer: pointer.to_string(),
-        };
-        for _ in 0..32 {
-            let Some((pointer, target)) = current
-                .schema
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix('#'))
-                .and_then(|p| self.document.pointer(p).map(|t| (p, t)))
-            else {
-                break;
-            };
-            current = At {
-                schema: target,
-                pointer: pointer.to_string(),
-            };
+        let found = refs::resolve_lenient_at(self.document, schema, pointer);
+        At {
+            schema: found.value,
+            pointer: found.pointer.to_string(),
         }
-        current
     }
 
     /// The schema at a document pointer.
@@ -129,7 +119,7 @@ impl<'a> Coverage<'a> {
                     let value = match sub {
                         Some(sub) => self.minimal(
                             sub,
-                            &format!("{pointer}/properties/{}", escape(name)),
+                            &pointer::join(&format!("{pointer}/properties"), name),
                             depth + 1,
                         )?,
                         None => json!("conformance"),
@@ -497,7 +487,7 @@ impl<'a> Coverage<'a> {
             if !every.contains_key(*name)
                 && let Some(value) = self.minimal(
                     &properties[name.as_str()],
-                    &format!("{pointer}/properties/{}", escape(name)),
+                    &pointer::join(&format!("{pointer}/properties"), name),
                     depth + 1,
                 )
             {
@@ -530,7 +520,7 @@ impl<'a> Coverage<'a> {
             }
         }
         for (name, sub) in properties {
-            let sub_pointer = format!("{pointer}/properties/{}", escape(name));
+            let sub_pointer = pointer::join(&format!("{pointer}/properties"), name);
             let start = if current.get(name).is_some_and(|v| !v.is_null()) {
                 Some(whole.clone())
             } else {
@@ -730,30 +720,6 @@ fn same_tag(a: &Value, b: &Value) -> bool {
             .all(|(k, v)| a.get(k).is_none_or(|w| w == v)),
         _ => a == b,
     }
-}
-
-/// The JSON types a schema allows (`type` as a string or a list; inferred
-/// from its keywords when absent).
-pub fn types(schema: &Value) -> Vec<&str> {
-    match schema.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-        _ if schema.get("properties").is_some() => vec!["object"],
-        _ if schema.get("items").is_some() => vec!["array"],
-        _ => Vec::new(),
-    }
-}
-
-fn required(schema: &Value) -> Vec<&str> {
-    schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
-}
-
-fn escape(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// A value of a type the schema does not allow.

@@ -10,6 +10,7 @@
 pub mod coverage;
 pub mod rng;
 
+use connections_openapi::pointer;
 use serde_json::{Map, Value};
 
 /// Whether a case is allowed by the document.
@@ -45,8 +46,7 @@ pub type Path = Vec<String>;
 /// The JSON pointer of `path` (`/a/0/b`), escaped.
 pub fn pointer_of(path: &[String]) -> String {
     path.iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect()
+        .fold(String::new(), |whole, token| pointer::join(&whole, token))
 }
 
 /// `whole` with the member at `path` set to `value`, or removed when
