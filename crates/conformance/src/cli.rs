@@ -275,8 +275,8 @@ pub struct LiveArgs {
     /// testConnection calls); default: the server's own /v2/connections.
     #[arg(long, value_name = "URL")]
     pub probe_url: Option<String>,
-    /// The phases to run, comma-separated: stateful, examples, coverage
-    /// (default: all).
+    /// The phases to run, comma-separated: stateful, examples, coverage,
+    /// fuzzing (default: all).
     #[arg(long, value_delimiter = ',', value_name = "PHASE,...")]
     pub phases: Vec<crate::phases::Phase>,
     /// Only these checks, comma-separated (`all` for every one; see
@@ -290,7 +290,8 @@ pub struct LiveArgs {
     /// server sends the same requests.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// At most N coverage cases per operation (spread over its members).
+    /// At most N coverage cases per operation (spread over its members),
+    /// and N fuzzing cases per operation (default: 20).
     #[arg(long, value_name = "N")]
     pub max_cases: Option<usize>,
     /// Where each failing case is written as a JSON file, for

@@ -22,6 +22,7 @@ pub mod cli;
 pub mod contract;
 pub mod examples;
 pub mod exit;
+mod fuzzing;
 pub mod generate;
 pub mod har;
 pub mod live;

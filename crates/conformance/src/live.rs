@@ -404,6 +404,20 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         planned: Planned,
         values: impl FnOnce(&Value, &mut Vec<Failure>),
     ) -> Result<Answer, LiveError> {
+        let (check, answer) = self.assess(&planned, values).await?;
+        self.keep(&planned, check);
+        Ok(answer)
+    }
+
+    /// Sends a request and runs the generic checks and `values` on the
+    /// parsed body; the check (failures named, deselected ones dropped) is
+    /// returned, not recorded: [`Runner::keep`] records it (a case being
+    /// shrunk sends many requests and keeps one).
+    pub(crate) async fn assess(
+        &mut self,
+        planned: &Planned,
+        values: impl FnOnce(&Value, &mut Vec<Failure>),
+    ) -> Result<(Check, Answer), LiveError> {
         let started = Instant::now();
         let mut check = Check::new(planned.name.clone(), Some(&planned.operation));
         check.expected_statuses = planned.expected.clone();
@@ -411,8 +425,8 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             method: planned.method.to_string(),
             url: planned.url.to_string(),
         });
-        check.curl = Some(curl_command(&planned));
-        let received = self.send(&planned).await?;
+        check.curl = Some(curl_command(planned));
+        let received = self.send(planned).await?;
         let Received {
             status,
             content_type,
@@ -424,8 +438,7 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
                 check
                     .failures
                     .push(Failure::new(FailureKind::Transport, reason));
-                self.record(check.finish(started.elapsed()));
-                return Ok(Answer::default());
+                return Ok((self.settle(check, started), Answer::default()));
             }
         };
         check.response = Some(ResponseSummary {
@@ -434,7 +447,7 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             body_excerpt: excerpt(&text),
         });
         let body = self.check_response(
-            &planned,
+            planned,
             status,
             content_type.as_deref(),
             &text,
@@ -451,23 +464,43 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         {
             values(body, &mut check.failures);
         }
-        self.record(check.finish(started.elapsed()));
+        Ok((
+            self.settle(check, started),
+            Answer {
+                body,
+                status: Some(status),
+            },
+        ))
+    }
+
+    /// A finished check with its failures named and the deselected ones
+    /// dropped.
+    fn settle(&self, check: Check, started: Instant) -> Check {
+        let mut check = check.finish(started.elapsed());
+        crate::checks::name_failures(&mut check);
+        self.config.generative.checks.apply(&mut check);
+        if check.failed() && check.failures.is_empty() {
+            check.outcome = crate::report::Outcome::Passed;
+        }
+        check
+    }
+
+    /// Records an assessed check; a failing one is also kept as a case
+    /// file when they are asked for.
+    pub(crate) fn keep(&mut self, planned: &Planned, check: Check) {
+        self.record(check);
         if let Some(check) = self.report.checks.last()
             && check.failed()
             && self.config.generative.case_dir.is_some()
         {
             let case = crate::replay::CaseFile::new(
-                &planned,
+                planned,
                 check,
                 self.config.generative.seed,
                 &self.config.token,
             );
             self.cases.push(case);
         }
-        Ok(Answer {
-            body,
-            status: Some(status),
-        })
     }
 
     /// Sends a request (recording it for the HAR file); `Err(reason)`

@@ -43,11 +43,19 @@ pub enum Phase {
     Coverage,
     /// The scripted scenario: create, retrieve, list, update, test.
     Stateful,
+    /// Random instances of the schemas, allowed and defective, seeded;
+    /// each failing one shrunk before it is reported.
+    Fuzzing,
 }
 
 impl Phase {
     /// Every phase, in the order they run.
-    pub const ALL: [Phase; 3] = [Phase::Stateful, Phase::Examples, Phase::Coverage];
+    pub const ALL: [Phase; 4] = [
+        Phase::Stateful,
+        Phase::Examples,
+        Phase::Coverage,
+        Phase::Fuzzing,
+    ];
 
     /// Its name on the command line.
     pub fn name(self) -> &'static str {
@@ -55,6 +63,7 @@ impl Phase {
             Self::Examples => "examples",
             Self::Coverage => "coverage",
             Self::Stateful => "stateful",
+            Self::Fuzzing => "fuzzing",
         }
     }
 }
@@ -86,7 +95,8 @@ pub struct GenerativeConfig {
     /// The seed: the same seed against the same server sends the same
     /// requests.
     pub seed: u64,
-    /// At most this many coverage cases per operation.
+    /// At most this many coverage cases per operation, and exactly this
+    /// many fuzzing cases per operation ([`DEFAULT_FUZZ_CASES`] when unset).
     pub max_cases: Option<usize>,
     /// Where failing cases are written (one JSON file each).
     pub case_dir: Option<PathBuf>,
@@ -113,6 +123,9 @@ impl GenerativeConfig {
         self.phases.contains(&phase)
     }
 }
+
+/// Fuzzing cases per operation when `--max-cases` is not given.
+pub const DEFAULT_FUZZ_CASES: usize = 20;
 
 /// What the coverage of one operation was.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -173,16 +186,16 @@ pub fn header_failures(
 }
 
 /// The state the phases share.
-struct State {
+pub(crate) struct State {
     rng: SeededRng,
-    seed: u64,
+    pub(crate) seed: u64,
     created: usize,
-    reference: Option<String>,
+    pub(crate) reference: Option<String>,
     table: BTreeMap<String, OperationCoverage>,
 }
 
 impl State {
-    fn coverage(&mut self, operation: &str) -> &mut OperationCoverage {
+    pub(crate) fn coverage(&mut self, operation: &str) -> &mut OperationCoverage {
         self.table
             .entry(operation.to_string())
             .or_insert_with(|| OperationCoverage {
@@ -192,7 +205,7 @@ impl State {
     }
 
     /// A name for a created connection, the same for the same seed.
-    fn name(&mut self) -> String {
+    pub(crate) fn name(&mut self) -> String {
         self.created += 1;
         format!(
             "conformance-{}-{}-{}",
@@ -216,11 +229,12 @@ pub(crate) async fn run_phases<P: FnMut(&str)>(
         reference: None,
         table: BTreeMap::new(),
     };
-    let (examples, coverage) = (
+    let (examples, coverage, fuzzing) = (
         generative.runs(Phase::Examples),
         generative.runs(Phase::Coverage),
+        generative.runs(Phase::Fuzzing),
     );
-    if (examples || coverage) && !runner.config.read_only {
+    if (examples || coverage || fuzzing) && !runner.config.read_only {
         state.reference = setup(runner, &mut state).await?;
     }
     if examples {
@@ -229,6 +243,9 @@ pub(crate) async fn run_phases<P: FnMut(&str)>(
     if coverage {
         coverage_phase(runner, &mut state).await?;
         unsupported_methods(runner).await?;
+    }
+    if fuzzing {
+        crate::fuzzing::fuzzing_phase(runner, &mut state).await?;
     }
     for operation in runner.contract.operations() {
         let seen: BTreeSet<u16> = runner
@@ -285,7 +302,7 @@ fn write_outputs<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveE
 }
 
 /// The documented statuses of `operation` in a class (2 → 2xx), as codes.
-fn documented(operation: &Operation, class: u16) -> Vec<u16> {
+pub(crate) fn documented(operation: &Operation, class: u16) -> Vec<u16> {
     operation
         .responses
         .iter()
@@ -296,7 +313,7 @@ fn documented(operation: &Operation, class: u16) -> Vec<u16> {
 
 /// The 4xx a forbidden request may get: documented, not about auth or
 /// existence.
-fn rejections(operation: &Operation) -> Vec<u16> {
+pub(crate) fn rejections(operation: &Operation) -> Vec<u16> {
     documented(operation, 4)
         .into_iter()
         .filter(|s| !matches!(s, 401 | 403 | 404))
@@ -306,7 +323,7 @@ fn rejections(operation: &Operation) -> Vec<u16> {
 /// Replaces the `connectionUrl` of a body (at the top or under
 /// `connection`) with the probe, so that testing it calls the server
 /// itself.
-fn with_probe(runner_probe: &str, body: &mut Value) {
+pub(crate) fn with_probe(runner_probe: &str, body: &mut Value) {
     for pointer in ["/request", "/connection/request"] {
         if let Some(request) = body.pointer_mut(pointer).and_then(Value::as_object_mut)
             && request.contains_key("connectionUrl")
@@ -316,7 +333,7 @@ fn with_probe(runner_probe: &str, body: &mut Value) {
     }
 }
 
-fn probe<P>(runner: &Runner<'_, P>) -> String {
+pub(crate) fn probe<P>(runner: &Runner<'_, P>) -> String {
     runner
         .config
         .probe_url
@@ -377,7 +394,7 @@ async fn setup<P: FnMut(&str)>(
 }
 
 /// The URL of an operation with its path parameters filled.
-fn operation_url<P: FnMut(&str)>(
+pub(crate) fn operation_url<P: FnMut(&str)>(
     runner: &Runner<'_, P>,
     operation: &Operation,
     reference: &str,
@@ -396,7 +413,7 @@ fn operation_url<P: FnMut(&str)>(
 }
 
 /// The request examples of an operation's JSON body.
-fn body_examples(contract: &Contract, operation: &Operation) -> Vec<(String, Value)> {
+pub(crate) fn body_examples(contract: &Contract, operation: &Operation) -> Vec<(String, Value)> {
     let document = contract.document();
     let mut out = Vec::new();
     for media in operation
@@ -426,7 +443,7 @@ fn body_examples(contract: &Contract, operation: &Operation) -> Vec<(String, Val
 }
 
 /// Whether an operation can write (anything but GET and HEAD).
-fn writes(operation: &Operation) -> bool {
+pub(crate) fn writes(operation: &Operation) -> bool {
     !matches!(operation.method.as_str(), "GET" | "HEAD")
 }
 
@@ -464,7 +481,7 @@ async fn examples_phase<P: FnMut(&str)>(
     Ok(())
 }
 
-fn unknown_reference() -> String {
+pub(crate) fn unknown_reference() -> String {
     "conformance-unknown-reference".to_string()
 }
 
@@ -733,6 +750,11 @@ fn query_cases(contract: &Contract, operation: &Operation) -> Vec<Case> {
         );
         for mut variant in variants {
             let text = match &variant.value {
+                // A query string carries numbers as text: `1.0` is not an
+                // integer's form there (the integer itself is sent too).
+                Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                    continue;
+                }
                 Value::String(text) => text.clone(),
                 Value::Number(_) | Value::Bool(_) => variant.value.to_string(),
                 // null, arrays and objects have no single query form.

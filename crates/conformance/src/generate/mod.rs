@@ -8,6 +8,7 @@
 //! so what is sent always means what the report says it means.
 
 pub mod coverage;
+pub mod fuzz;
 pub mod rng;
 
 use connections_openapi::pointer;
