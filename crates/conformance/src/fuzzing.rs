@@ -311,9 +311,15 @@ async fn send<P: FnMut(&str)>(
     );
     planned.body = drawn.body.as_ref().map(Body::json);
     let (mut check, answer) = runner.assess(&planned, |_, _| {}).await?;
-    if let Some(status) = answer.status.filter(|s| *s < 500) {
+    if let Some(status) = answer.status {
         for failure in &mut check.failures {
-            if failure.kind == FailureKind::Status {
+            if failure.kind == FailureKind::Status && status >= 500 {
+                failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
+                failure.message = format!(
+                    "{} answered {status}, a server error, to ({})",
+                    operation.id, drawn.what
+                );
+            } else if failure.kind == FailureKind::Status {
                 failure.check = Some(check_name.to_string());
                 failure.message = if drawn.allowed {
                     format!(

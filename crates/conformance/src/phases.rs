@@ -661,7 +661,11 @@ async fn send_case<P: FnMut(&str)>(
     let answer = runner.exchange(planned, |_, _| {}).await?;
     if let (Some(status), Some(last)) = (answer.status, runner.report.checks.last_mut()) {
         for failure in &mut last.failures {
-            if failure.kind == FailureKind::Status && status < 500 {
+            if failure.kind == FailureKind::Status && status >= 500 {
+                failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
+                failure.message =
+                    format!("{operation} answered {status}, a server error, to ({label})");
+            } else if failure.kind == FailureKind::Status {
                 failure.check = Some(check.to_string());
                 failure.message = match check {
                     checks::POSITIVE_DATA_ACCEPTANCE => format!(

@@ -385,6 +385,10 @@ impl Report {
         let mut out = String::new();
         out.push_str(&self.summary_line());
         out.push('\n');
+        if !self.coverage.is_empty() {
+            out.push('\n');
+            out.push_str(&self.coverage_table());
+        }
         let failed: Vec<&Check> = self.failures().collect();
         if !failed.is_empty() {
             out.push_str("\nFailures:\n");
@@ -415,6 +419,66 @@ impl Report {
         )
     }
 
+    /// The coverage table: per operation, the cases sent per phase, the
+    /// documented statuses seen and not seen, the undocumented statuses
+    /// seen, and how many constraints a positive and a negative case
+    /// exercised. Empty when the run had no generative phase.
+    pub fn coverage_table(&self) -> String {
+        if self.coverage.is_empty() {
+            return String::new();
+        }
+        let list = |items: Vec<String>| {
+            if items.is_empty() {
+                "-".to_string()
+            } else {
+                items.join(" ")
+            }
+        };
+        let phases = ["examples", "coverage", "fuzzing"];
+        let header = [
+            "operation".to_string(),
+            format!("cases ({})", phases.join("/")),
+            "documented seen".to_string(),
+            "documented not seen".to_string(),
+            "undocumented seen".to_string(),
+            "constraints +/-".to_string(),
+        ];
+        let mut rows = vec![header];
+        for row in &self.coverage {
+            rows.push([
+                row.operation.clone(),
+                phases
+                    .iter()
+                    .map(|p| row.cases.get(*p).copied().unwrap_or(0).to_string())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                list(row.documented_seen.iter().cloned().collect()),
+                list(row.documented_not_seen.iter().cloned().collect()),
+                list(row.undocumented_seen.iter().map(u16::to_string).collect()),
+                format!(
+                    "{}/{}",
+                    row.positive_constraints.len(),
+                    row.negative_constraints.len()
+                ),
+            ]);
+        }
+        let widths: Vec<usize> = (0..6)
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::from("Coverage:\n");
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| format!("{cell:width$}"))
+                .collect();
+            out.push_str("  ");
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
     fn render_junit(&self) -> String {
         use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut report = quick_junit::Report::new("conformance");
@@ -422,6 +486,9 @@ impl Report {
         suite.set_time(Duration::from_secs_f64(self.duration_ms / 1000.0));
         suite.add_property(("target", self.target.as_str()));
         suite.add_property(("document", self.document.as_str()));
+        if !self.coverage.is_empty() {
+            suite.set_system_out(self.coverage_table());
+        }
         for check in &self.checks {
             let status = match check.outcome {
                 Outcome::Passed => TestCaseStatus::success(),
