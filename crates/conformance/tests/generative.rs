@@ -292,19 +292,18 @@ async fn a_server_that_accepts_more_than_the_document_is_found() {
         // (the server fills in its own), and an unknown systemType is
         // stored and returned.
         let before: Before = Arc::new(|seen: &mut Seen| {
-            if seen.method == "POST" || seen.method == "PUT" {
-                if let Some(body) = seen.body.as_mut().filter(|b| b.is_object())
-                    && let connection = connection_of(body)
-                    && connection.is_object()
-                {
-                    let known = ["DATA_SYSTEM", "DESTINATION", "AI"];
-                    match connection.get("systemType") {
-                        None => connection["systemType"] = json!("DATA_SYSTEM"),
-                        Some(Value::String(t)) if !known.contains(&t.as_str()) => {
-                            connection["systemType"] = json!("DATA_SYSTEM")
-                        }
-                        _ => {}
+            if (seen.method == "POST" || seen.method == "PUT")
+                && let Some(body) = seen.body.as_mut().filter(|b| b.is_object())
+                && let connection = connection_of(body)
+                && connection.is_object()
+            {
+                let known = ["DATA_SYSTEM", "DESTINATION", "AI"];
+                match connection.get("systemType") {
+                    None => connection["systemType"] = json!("DATA_SYSTEM"),
+                    Some(Value::String(t)) if !known.contains(&t.as_str()) => {
+                        connection["systemType"] = json!("DATA_SYSTEM")
                     }
+                    _ => {}
                 }
             }
             Act::Forward
