@@ -32,7 +32,6 @@
 
 use std::{
     collections::BTreeSet,
-    hash::{BuildHasher, Hasher},
     time::{Duration, Instant},
 };
 
@@ -218,6 +217,7 @@ pub async fn run_live(
     progress: impl FnMut(&str),
 ) -> Result<Report, LiveError> {
     let mut runner = Runner::new(contract, config, "live", progress)?;
+    runner.report.seed = Some(config.generative.seed);
     let started = Instant::now();
     let generative = &config.generative;
     (runner.progress)(&format!(
@@ -250,19 +250,16 @@ pub fn unique_name() -> String {
 
 /// A random token (32 hex digits) for a throwaway server.
 pub fn random_token() -> String {
-    (0..4).map(|_| random_suffix()).collect()
+    format!(
+        "{:016x}{:016x}",
+        crate::generate::rng::random_u64(),
+        crate::generate::rng::random_u64()
+    )
 }
 
 /// Eight random hex digits.
 pub(crate) fn random_suffix() -> String {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    format!("{:08x}", hasher.finish() & 0xffff_ffff)
+    format!("{:08x}", crate::generate::rng::random_u64() & 0xffff_ffff)
 }
 
 /// The body the suite creates connections from: the document's

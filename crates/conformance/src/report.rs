@@ -276,6 +276,9 @@ pub struct Report {
     /// cases per phase (live runs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<crate::phases::OperationCoverage>,
+    /// The seed of a live run (`--seed` repeats it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// Each secret with what replaces it, longest secret first.
     #[serde(skip)]
     secrets: Vec<(String, &'static str)>,
@@ -294,6 +297,7 @@ impl Report {
             summary: Summary::default(),
             checks: Vec::new(),
             coverage: Vec::new(),
+            seed: None,
             secrets: Vec::new(),
         }
     }
@@ -465,7 +469,10 @@ impl Report {
         let widths: Vec<usize> = (0..6)
             .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
             .collect();
-        let mut out = String::from("Coverage:\n");
+        let mut out = match self.seed {
+            Some(seed) => format!("Coverage (seed {seed}, repeat with --seed {seed}):\n"),
+            None => String::from("Coverage:\n"),
+        };
         for row in rows {
             let cells: Vec<String> = row
                 .iter()
@@ -486,6 +493,9 @@ impl Report {
         suite.set_time(Duration::from_secs_f64(self.duration_ms / 1000.0));
         suite.add_property(("target", self.target.as_str()));
         suite.add_property(("document", self.document.as_str()));
+        if let Some(seed) = self.seed {
+            suite.add_property(("seed", seed.to_string().as_str()));
+        }
         if !self.coverage.is_empty() {
             suite.set_system_out(self.coverage_table());
         }

@@ -1,19 +1,22 @@
 //! The run's seed: printed on every run, given back with `--seed`, so that
 //! the same seed against the same server sends the same requests.
 
-use std::hash::{BuildHasher, Hasher};
-
-/// A fresh seed (from the process's random hasher keys and the clock).
-pub fn fresh_seed() -> u64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
+/// 64 random bits from the operating system's generator (getrandom);
+/// where it cannot answer, the clock's nanoseconds mixed by SplitMix64,
+/// so that a run never fails for want of entropy.
+pub fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    // Seeds are printed and typed back: keep them short.
-    hasher.finish() % 1_000_000_000
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default();
+        SeededRng::new(nanos).next_u64()
+    })
+}
+
+/// A fresh seed, short enough to be typed back (below 10^9).
+pub fn fresh_seed() -> u64 {
+    random_u64() % 1_000_000_000
 }
 
 /// A small deterministic generator (SplitMix64) for the names and
