@@ -162,13 +162,18 @@ fn executable_from_messages(messages: &str) -> Option<PathBuf> {
 }
 
 /// The sandbox process; killed when dropped.
-struct RunningSandbox {
+pub(crate) struct RunningSandbox {
     child: Child,
-    base_url: String,
+    pub(crate) base_url: String,
 }
 
+/// A sandbox process (for the other tasks that start one).
+pub(crate) type SandboxProcess = RunningSandbox;
+
 impl RunningSandbox {
-    fn start(binary: &Path, token: &str) -> Result<Self, ConformanceTaskError> {
+    /// Starts `binary` on a free loopback port with an in-memory database
+    /// and `token`; returns once it printed its address.
+    pub(crate) fn start(binary: &Path, token: &str) -> Result<Self, ConformanceTaskError> {
         let mut child = Command::new(binary)
             .args([
                 "--listen",

@@ -15,6 +15,7 @@
 //! engine, the HTML reference, the downgrade).
 
 pub mod bench;
+pub mod bench_schemathesis;
 pub mod conformance;
 pub mod publish;
 pub mod regenerate;

@@ -46,6 +46,9 @@ enum Task {
     /// Measure the conformance validator (Rust) and Python's jsonschema side
     /// by side on the same payloads, interleaved, and print the table.
     Bench(xtask::bench::BenchOptions),
+    /// Run our coverage + stateful phases and Schemathesis side by side
+    /// against the same release-built sandbox; print cases/s and the ratio.
+    BenchSchemathesis(xtask::bench_schemathesis::SchemathesisBenchOptions),
 }
 
 #[derive(clap::Args)]
@@ -92,6 +95,10 @@ fn run(task: Task) -> anyhow::Result<ExitCode> {
     let root = xtask::workspace_root();
     match task {
         Task::Conformance => Ok(ExitCode::from(xtask::conformance::run(&root))),
+        Task::BenchSchemathesis(options) => {
+            xtask::bench_schemathesis::run(&root, &options)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Task::Bench(options) => {
             xtask::bench::run(&root, &options)?;
             Ok(ExitCode::SUCCESS)
