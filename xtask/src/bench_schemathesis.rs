@@ -401,7 +401,7 @@ fn side_from_har(
         let body = request["postData"]["text"].as_str().unwrap_or_default();
         cases += 1;
         distinct
-            .entry(operation_of(templates, method, &path))
+            .entry(operation_of(templates, method, path))
             .or_default()
             .insert(format!("{method} {url} {body}"));
     }
