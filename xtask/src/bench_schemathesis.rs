@@ -9,7 +9,8 @@
 //!    token), runs the side against it, stops it:
 //!    - ours: `conformance live --phases coverage,stateful --seed N`;
 //!    - Schemathesis: `st run --checks all --phases coverage,stateful
-//!      --seed N --max-examples M`, run with its working directory under
+//!      --seed N --max-examples M --workers 1` (one request at a time, as
+//!      ours), run with its working directory under
 //!      `target/` (its `.schemathesis/` folder stays there), HAR report;
 //! 4. counts the cases each side sent (our JSON report; Schemathesis' HAR
 //!    file), the distinct ones per operation (method, URL and body, the
@@ -200,6 +201,8 @@ pub fn run(root: &Path, options: &SchemathesisBenchOptions) -> anyhow::Result<Co
             .args(["--checks", "all", "--phases", "coverage,stateful"])
             .args(["--seed", &options.seed.to_string()])
             .args(["--max-examples", &options.max_examples.to_string()])
+            // One request at a time, as ours sends them.
+            .args(["--workers", "1"])
             .args(["--report", "har", "--report-dir"])
             .arg(&reports)
             .stdout(Stdio::null())
