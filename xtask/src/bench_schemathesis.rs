@@ -182,7 +182,7 @@ pub fn run(root: &Path, options: &SchemathesisBenchOptions) -> anyhow::Result<Co
             bail!("conformance could not run ({status})");
         }
         let report: Value = serde_json::from_str(&std::fs::read_to_string(&report)?)?;
-        side_from_report("ours", &report, seconds)
+        side_from_report("ours", &report, &templates, seconds)
     };
 
     println!("==> Schemathesis: st run --checks all --phases coverage,stateful");
@@ -217,7 +217,12 @@ pub fn run(root: &Path, options: &SchemathesisBenchOptions) -> anyhow::Result<Co
             .flatten()
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == "har"))
+            // `har-<time>.json`
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("har"))
+            })
             .with_context(|| {
                 format!(
                     "Schemathesis wrote no HAR file ({}): {}",
@@ -323,9 +328,13 @@ fn path_templates(document: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Where requests whose method the document does not give for their path
+/// are counted.
+pub const UNDOCUMENTED: &str = "(methods the document does not give)";
+
 /// The operation of a request: the template whose segments match the
 /// path's (a `{parameter}` matches any one segment), a literal segment
-/// winning over a parameter; else `METHOD /path` as is.
+/// winning over a parameter; else [`UNDOCUMENTED`].
 fn operation_of(templates: &[(String, String, String)], method: &str, path: &str) -> String {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     templates
@@ -350,22 +359,31 @@ fn operation_of(templates: &[(String, String, String)], method: &str, path: &str
         })
         .max_by_key(|(literal, _)| *literal)
         .map(|(_, id)| id.clone())
-        .unwrap_or_else(|| format!("{} {path}", method.to_ascii_uppercase()))
+        .unwrap_or_else(|| UNDOCUMENTED.to_string())
 }
 
 /// Our side from its JSON report: every check that sent a request, and
-/// the distinct curl commands (method, URL, body) per operation.
-fn side_from_report(name: &str, report: &Value, seconds: f64) -> Side {
+/// the distinct curl commands (method, URL, body) per operation (found
+/// from the method and URL, as for Schemathesis).
+fn side_from_report(
+    name: &str,
+    report: &Value,
+    templates: &[(String, String, String)],
+    seconds: f64,
+) -> Side {
     let mut distinct: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut cases = 0;
     for check in report["checks"].as_array().into_iter().flatten() {
-        let Some(curl) = check["curl"].as_str() else {
+        let (Some(curl), Some(method), Some(url)) = (
+            check["curl"].as_str(),
+            check["request"]["method"].as_str(),
+            check["request"]["url"].as_str(),
+        ) else {
             continue;
         };
         cases += 1;
-        let operation = check["operation_id"].as_str().unwrap_or("-").to_string();
         distinct
-            .entry(operation)
+            .entry(operation_of(templates, method, url_path(url)))
             .or_default()
             .insert(curl.to_string());
     }
@@ -444,7 +462,7 @@ mod tests {
         );
         assert_eq!(
             operation_of(&templates, "DELETE", "/v2/connections"),
-            "DELETE /v2/connections"
+            UNDOCUMENTED
         );
     }
 
@@ -462,12 +480,13 @@ mod tests {
         assert_eq!(side.rate(), 1.5);
         assert_eq!(side.distinct["retrieveConnections"], 1);
         assert_eq!(side.distinct["createConnection"], 1);
+        let post = json!({"method": "POST", "url": "http://h/v2/connections"});
         let report = json!({"checks": [
-            {"operation_id": "createConnection", "curl": "curl -X POST a"},
-            {"operation_id": "createConnection", "curl": "curl -X POST b"},
+            {"request": post, "curl": "curl -X POST a"},
+            {"request": post, "curl": "curl -X POST b"},
             {"operation_id": "retrieveConnection", "outcome": "skipped"},
         ]});
-        let ours = side_from_report("ours", &report, 0.5);
+        let ours = side_from_report("ours", &report, &templates(), 0.5);
         assert_eq!((ours.cases, ours.distinct["createConnection"]), (2, 2));
         let comparison = Comparison {
             ours,

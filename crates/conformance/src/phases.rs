@@ -573,8 +573,86 @@ async fn coverage_phase<P: FnMut(&str)>(
             send_coverage_case(runner, state, operation, &reference, case, &positive).await?;
         }
         common_negatives(runner, operation, &reference, state).await?;
+        reference_cases(runner, operation, state).await?;
     }
     Ok(())
+}
+
+/// Path references of every shape a client may send: each is a string
+/// the document allows, so each gets a documented 2xx or the documented
+/// 404 (never a 5xx, never a 400).
+const REFERENCE_SHAPES: [(&str, &str); 14] = [
+    ("digits", "0"),
+    ("a negative number", "-1"),
+    ("a word", "null"),
+    (
+        "a UUID no one created",
+        "00000000-0000-4000-8000-000000000000",
+    ),
+    ("upper case", "CONFORMANCE-UNKNOWN"),
+    ("a space", "conformance unknown"),
+    ("a percent sign", "100%"),
+    ("a slash", "a/b"),
+    ("a query character", "a?b=c"),
+    ("a fragment character", "a#b"),
+    ("non-ASCII", "connexión-日本-🦀"),
+    ("quotes", "'\"`"),
+    ("a placeholder", "${key}"),
+    ("200 characters", "r"),
+];
+
+/// Each [`REFERENCE_SHAPES`] on an operation with a path reference that
+/// reads (GET), or that writes (PUT, with a valid body) when the run may
+/// write.
+async fn reference_cases<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    operation: &Operation,
+    state: &mut State,
+) -> Result<(), LiveError> {
+    let has_reference = operation.parameters.iter().any(|p| p.location == "path");
+    let writes = writes(operation);
+    if !has_reference || (writes && runner.config.read_only) {
+        return Ok(());
+    }
+    let body = body_cases_base(runner, operation);
+    if operation.request_body.is_some() && body.is_none() {
+        return Ok(());
+    }
+    let mut expected = documented(operation, 2);
+    expected.push(404);
+    let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET);
+    let max = runner.config.generative.max_cases.unwrap_or(usize::MAX);
+    for (what, shape) in REFERENCE_SHAPES.into_iter().take(max) {
+        let reference = match what {
+            "200 characters" => shape.repeat(200),
+            _ => shape.to_string(),
+        };
+        let mut planned = runner.planned(
+            format!("coverage: allowed reference {reference:?} ({what})"),
+            &operation.id,
+            method.clone(),
+            operation_url(runner, operation, &reference, &[])?,
+            &expected,
+        );
+        planned.body = body.as_ref().map(Body::json);
+        let label = format!("{{{}}} = {reference:?} ({what})", path_parameter(operation));
+        send_case(runner, planned, checks::POSITIVE_DATA_ACCEPTANCE, &label).await?;
+        *state
+            .coverage(&operation.id)
+            .cases
+            .entry("coverage".into())
+            .or_default() += 1;
+    }
+    Ok(())
+}
+
+/// The name of an operation's first path parameter.
+fn path_parameter(operation: &Operation) -> &str {
+    operation
+        .parameters
+        .iter()
+        .find(|p| p.location == "path")
+        .map_or("reference", |p| p.name.as_str())
 }
 
 /// Sends one coverage case of `operation`.

@@ -211,13 +211,14 @@ impl<'a> Coverage<'a> {
                 );
             }
             if !kinds.is_empty() {
-                let wrong = wrong_type_value(&kinds);
-                push(
-                    Polarity::Negative,
-                    format!("{member} = {wrong} (a wrong type: {})", kinds.join(" or ")),
-                    "type",
-                    Some(wrong),
-                );
+                for wrong in wrong_type_values(&kinds) {
+                    push(
+                        Polarity::Negative,
+                        format!("{member} = {wrong} (a wrong type: {})", kinds.join(" or ")),
+                        "type",
+                        Some(wrong),
+                    );
+                }
             }
         }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
@@ -722,15 +723,23 @@ fn same_tag(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// A value of a type the schema does not allow.
-fn wrong_type_value(kinds: &[&str]) -> Value {
-    if !kinds.contains(&"string") {
-        json!("conformance-wrong-type")
-    } else if !kinds.contains(&"integer") && !kinds.contains(&"number") {
-        json!(12345)
-    } else {
-        json!(true)
-    }
+/// One value of each JSON type the schema does not allow (an integer
+/// where only `number` is allowed is not one: it is a number).
+fn wrong_type_values(kinds: &[&str]) -> Vec<Value> {
+    let allows = |kind: &str| kinds.contains(&kind);
+    let numeric = allows("number") || allows("integer");
+    [
+        (!allows("string")).then(|| json!("conformance-wrong-type")),
+        (!numeric).then(|| json!(12345)),
+        (!allows("number") && !allows("integer")).then(|| json!(1.5)),
+        (!allows("boolean")).then(|| json!(true)),
+        (!allows("array")).then(|| json!([])),
+        (!allows("object")).then(|| json!({})),
+        (!allows("null")).then(|| Value::Null),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// A string satisfying the length bounds and the usual formats.
