@@ -581,7 +581,7 @@ async fn coverage_phase<P: FnMut(&str)>(
 /// Path references of every shape a client may send: each is a string
 /// the document allows, so each gets a documented 2xx or the documented
 /// 404 (never a 5xx, never a 400).
-const REFERENCE_SHAPES: [(&str, &str); 14] = [
+const REFERENCE_SHAPES: [(&str, &str); 23] = [
     ("digits", "0"),
     ("a negative number", "-1"),
     ("a word", "null"),
@@ -598,6 +598,15 @@ const REFERENCE_SHAPES: [(&str, &str); 14] = [
     ("non-ASCII", "connexión-日本-🦀"),
     ("quotes", "'\"`"),
     ("a placeholder", "${key}"),
+    ("a boolean word", "true"),
+    ("a fraction", "1.5"),
+    ("a tab", "a\tb"),
+    ("an encoded slash", "%2F"),
+    ("a backslash", "a\\b"),
+    ("an ampersand", "a&b"),
+    ("a plus", "a+b"),
+    ("an equals sign", "a=b"),
+    ("a semicolon", "a;b"),
     ("200 characters", "r"),
 ];
 
@@ -1038,9 +1047,14 @@ async fn send_named<P: FnMut(&str)>(
     Ok(())
 }
 
-/// Each path with a method the document does not give (DELETE, PATCH,
-/// PUT, POST, GET among them) gets it and must answer 405 with an
-/// `Allow` header. Skipped in read-only runs (a server may implement the
+/// The methods tried on each path where the document does not give them
+/// (HEAD goes with GET; QUERY is the safe method with a body).
+const UNDOCUMENTED_METHODS: [&str; 8] = [
+    "GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY",
+];
+
+/// Each path gets each of [`UNDOCUMENTED_METHODS`] the document does not
+/// give it, and must answer 405 with an `Allow` header. Skipped in read-only runs (a server may implement the
 /// method and write).
 async fn unsupported_methods<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveError> {
     if runner.config.read_only {
@@ -1054,13 +1068,15 @@ async fn unsupported_methods<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Resu
         entry.0.insert(operation.method.clone());
     }
     let reference = unknown_reference();
+    let mut undocumented = Vec::new();
     for (path, (methods, operation_id)) in by_path {
-        let Some(method) = ["DELETE", "PATCH", "PUT", "POST", "GET"]
-            .into_iter()
-            .find(|m| !methods.contains(*m))
-        else {
-            continue;
-        };
+        for method in UNDOCUMENTED_METHODS {
+            if !methods.contains(method) {
+                undocumented.push((path.clone(), methods.clone(), operation_id.clone(), method));
+            }
+        }
+    }
+    for (path, methods, operation_id, method) in undocumented {
         let url = runner.url(&path.replace("{connectionRef}", &reference))?;
         let url = match url.as_str().contains('{') {
             true => continue,
