@@ -20,15 +20,16 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     fmt::Write as _,
+    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Command, Stdio},
-    time::Instant,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    thread,
+    time::{Duration, Instant},
 };
 
 use anyhow::{Context, bail};
 use serde_json::Value;
-
-use crate::conformance::SandboxProcess;
 
 /// The Schemathesis release compared with, pinned.
 pub const SCHEMATHESIS: &str = "schemathesis==4.32.5";
@@ -236,6 +237,70 @@ pub fn run(root: &Path, options: &SchemathesisBenchOptions) -> anyhow::Result<Co
     let comparison = Comparison { ours, schemathesis };
     println!("\n{}", comparison.table());
     Ok(comparison)
+}
+
+/// How long the sandbox may take to print its address.
+const STARTUP_LIMIT: Duration = Duration::from_secs(30);
+
+/// A release-built sandbox process; killed when dropped.
+struct SandboxProcess {
+    child: Child,
+    base_url: String,
+}
+
+impl SandboxProcess {
+    /// Starts `binary` on a free loopback port with an in-memory database
+    /// and `token`; returns once it printed `listening on URL`.
+    fn start(binary: &Path, token: &str) -> anyhow::Result<Self> {
+        let child = Command::new(binary)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                ":memory:",
+                "--token",
+                token,
+            ])
+            .arg("--allow-private-targets")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| binary.display().to_string())?;
+        let mut sandbox = Self {
+            child,
+            base_url: String::new(),
+        };
+        let (first_line, received) = mpsc::channel();
+        if let Some(stdout) = sandbox.child.stdout.take() {
+            thread::spawn(move || {
+                let mut lines = BufReader::new(stdout).lines();
+                let _ = first_line.send(lines.next().and_then(Result::ok));
+                // Keep draining so the sandbox never blocks on a full pipe.
+                for _ in lines {}
+            });
+        }
+        let line = received
+            .recv_timeout(STARTUP_LIMIT)
+            .ok()
+            .flatten()
+            .context("the sandbox did not print its address")?;
+        sandbox.base_url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .filter(|url| url.starts_with("http://"))
+            .with_context(|| format!("the sandbox printed {line:?}, not its address"))?
+            .to_string();
+        Ok(sandbox)
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// `cargo build --release` of the sandbox and conformance binaries; their

@@ -3,8 +3,8 @@
 #[test]
 fn committed_artifacts_match_a_fresh_render() {
     let root = xtask::workspace_root();
-    let artifacts = xtask::regenerate::render().unwrap();
-    let drifted = xtask::regenerate::drifted(&root, &artifacts);
+    let artifacts = xtask::cmd::regenerate::render().unwrap();
+    let drifted = xtask::cmd::regenerate::drifted(&root, &artifacts);
     assert!(
         drifted.is_empty(),
         "run `cargo xtask regenerate`; drifted: {drifted:?}"

@@ -1,7 +1,7 @@
 //! The committed releases: never edited, named after their version, each
 //! with a changelog entry, none newer than the contract.
 
-use xtask::release;
+use xtask::cmd::release;
 
 use xtask::workspace_root;
 
@@ -38,12 +38,64 @@ fn the_contract_is_not_older_than_its_latest_release() {
 }
 
 #[test]
-fn the_client_crate_shares_the_contract_version() {
-    let manifest =
-        std::fs::read_to_string(workspace_root().join(release::CLIENT_MANIFEST)).unwrap();
-    let manifest: toml_edit::DocumentMut = manifest.parse().unwrap();
+fn every_contract_crate_shares_the_contract_version() {
+    for (path, package) in release::CONTRACT_PACKAGES {
+        let manifest = std::fs::read_to_string(workspace_root().join(path)).unwrap();
+        let manifest: toml_edit::DocumentMut = manifest.parse().unwrap();
+        assert_eq!(manifest["package"]["name"].as_str(), Some(package));
+        assert_eq!(
+            manifest["package"]["version"].as_str(),
+            Some(connections_spec::CONTRACT_VERSION),
+            "{path}"
+        );
+    }
+}
+
+/// What `cargo xtask release` does next, on a copy of the workspace's
+/// files: the next minor release after the latest goes through the gate
+/// (with the accepted changes) and stamps every contract crate.
+#[test]
+fn the_next_minor_release_goes_through_on_a_copy() {
+    let root = workspace_root();
+    let copy = tempfile::tempdir().unwrap();
+    let mut files = vec![
+        release::ACCEPTED_CHANGES.to_string(),
+        release::CHANGELOG.to_string(),
+        release::LOCKFILE.to_string(),
+        release::RELEASED_SUMS.to_string(),
+    ];
+    files.extend(release::CONTRACT_PACKAGES.map(|(path, _)| path.to_string()));
+    let released = release::releases(&root).unwrap();
+    files.extend(released.iter().map(|r| r.path.clone()));
+    for path in &files {
+        let target = copy.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(path), target).unwrap();
+    }
+    let latest = release::latest_release(&root).unwrap().unwrap().version;
+    let next = semver::Version::new(latest.major, latest.minor + 1, 0);
+    let outcome = release::release(
+        copy.path(),
+        &next,
+        "2030-01-01",
+        xtask::cmd::regenerate::render_with_version,
+    )
+    .unwrap();
+    assert_eq!(outcome.previous, Some(latest));
+    for (path, _) in release::CONTRACT_PACKAGES {
+        let manifest: toml_edit::DocumentMut = std::fs::read_to_string(copy.path().join(path))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            manifest["package"]["version"].as_str(),
+            Some(next.to_string().as_str())
+        );
+    }
+    let document = std::fs::read_to_string(copy.path().join("openapi/connections.json")).unwrap();
+    assert!(document.contains(&format!("\"version\": \"{next}\"")));
     assert_eq!(
-        manifest["package"]["version"].as_str(),
-        Some(connections_spec::CONTRACT_VERSION)
+        release::verify_releases(copy.path()).unwrap().len(),
+        released.len() + 1
     );
 }

@@ -404,7 +404,8 @@ fn live_suite(contract: &Contract, runs: usize) -> anyhow::Result<(Vec<Duration>
             token: Some(token.clone()),
             // testConnection calls the sandbox itself, on 127.0.0.1.
             outbound: OutboundPolicy {
-                allow_private_targets: true,
+                loopback_only: true,
+                ..OutboundPolicy::default()
             },
             ..SandboxConfig::ephemeral()
         })

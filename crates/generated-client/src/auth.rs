@@ -407,9 +407,15 @@ impl TokenProvider {
             .map_err(unreachable)?;
         tracing::debug!(token_url = %url, generation, "requesting an access token");
         let requested_at = Instant::now();
-        let response = retry::send(&self.http, request, &self.retry, "token request")
-            .await
-            .map_err(unreachable)?;
+        let response = retry::send(
+            &self.http,
+            request,
+            &self.retry,
+            retry::RetryRule::WhenRefusedOrUnanswered,
+            "token request",
+        )
+        .await
+        .map_err(unreachable)?;
         let status = response.status();
         let body = response.bytes().await.map_err(unreachable)?;
         if !status.is_success() {

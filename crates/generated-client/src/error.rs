@@ -57,11 +57,15 @@ impl Operation {
     }
 
     /// Whether sending the operation twice has the effect of sending it
-    /// once, so that it may be retried: every operation but
-    /// `createConnection`. (`testConnection` only reads the connection it
-    /// is given and calls the external service the connection describes.)
+    /// once: the reads and `updateConnection` (a PUT). Not
+    /// `createConnection`, and not `testConnection`, which makes the server
+    /// call the external service the connection describes (the documented
+    /// example sends an SMS), so a second send can act twice.
     pub fn is_idempotent(self) -> bool {
-        self != Operation::CreateConnection
+        !matches!(
+            self,
+            Operation::CreateConnection | Operation::TestConnection
+        )
     }
 }
 
@@ -342,6 +346,7 @@ mod tests {
         assert_eq!(Operation::from_generated_id("delete_connection"), None);
         assert!(!Operation::CreateConnection.is_idempotent());
         assert!(Operation::UpdateConnection.is_idempotent());
+        assert!(!Operation::TestConnection.is_idempotent());
     }
 
     #[test]

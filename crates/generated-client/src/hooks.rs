@@ -130,21 +130,19 @@ impl ClientHooks<RequestPolicy> for Client {
         Ok(())
     }
 
-    /// Sends the request; idempotent operations are retried under the
-    /// client's [`RetryPolicy`], `createConnection` is sent exactly once.
+    /// Sends the request under the client's [`RetryPolicy`] and the
+    /// operation's retry rule (`retry::RetryRule`): reads and updates are retried,
+    /// `testConnection` only after 429 or 503, `createConnection` is sent
+    /// exactly once.
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let operation = Operation::from_generated_id(info.operation_id);
-        let no_retries = RetryPolicy::disabled();
-        let policy = match operation {
-            Some(operation) if operation.is_idempotent() => &self.inner().retry,
-            _ => &no_retries,
-        };
+        let rule = retry::RetryRule::of(operation);
         let name = operation.map_or(info.operation_id, Operation::as_str);
-        let result = retry::send(self.client(), request, policy, name).await;
+        let result = retry::send(self.client(), request, &self.inner().retry, rule, name).await;
         if let Ok(response) = &result {
             // Outside `observing`, there is no slot: nothing to note.
             let _ = LAST_RESPONSE.try_with(|slot| {

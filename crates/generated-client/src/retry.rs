@@ -3,10 +3,13 @@
 //!
 //! Only the operations that can be repeated without changing the outcome
 //! (`retrieveConnections`, `retrieveConnection`, `updateConnection`, which is
-//! a `PUT`, and `testConnection`) are retried; `createConnection` never is,
-//! because a create whose answer was lost may already have created the
-//! connection. The token request is retried under the same policy: asking
-//! for a token twice is harmless.
+//! a `PUT`) are retried after any retryable failure; `createConnection`
+//! never is, because a create whose answer was lost may already have
+//! created the connection. `testConnection` makes the server call a third
+//! party (an SMS gateway, say), so it is retried only when the server says
+//! it did not act (429, 503), never after a lost answer. The token request
+//! is retried under the same policy as reads: asking for a token twice is
+//! harmless.
 
 use std::{
     hash::{BuildHasher, Hasher},
@@ -165,6 +168,36 @@ pub(crate) fn retry_after(
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// After which failures an operation may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RetryRule {
+    /// Never (`createConnection`).
+    Never,
+    /// Only when the server answered that it did not act: 429 or 503
+    /// (`testConnection`, whose side effect is outside the server).
+    WhenRefused,
+    /// On 429, 503 and a request that got no answer (reads, `PUT`, the
+    /// token request).
+    WhenRefusedOrUnanswered,
+}
+
+impl RetryRule {
+    /// The rule of an operation; an operation the client does not know is
+    /// never retried.
+    pub(crate) fn of(operation: Option<crate::Operation>) -> Self {
+        use crate::Operation;
+        match operation {
+            Some(
+                Operation::RetrieveConnections
+                | Operation::RetrieveConnection
+                | Operation::UpdateConnection,
+            ) => Self::WhenRefusedOrUnanswered,
+            Some(Operation::TestConnection) => Self::WhenRefused,
+            Some(Operation::CreateConnection) | None => Self::Never,
+        }
+    }
+}
+
 /// Why an attempt is worth repeating.
 #[derive(Debug)]
 struct RetryReason {
@@ -173,8 +206,9 @@ struct RetryReason {
 }
 
 impl RetryReason {
-    fn of(result: &reqwest::Result<reqwest::Response>) -> Option<Self> {
+    fn of(result: &reqwest::Result<reqwest::Response>, rule: RetryRule) -> Option<Self> {
         match result {
+            _ if rule == RetryRule::Never => None,
             Ok(response) => {
                 let status = response.status();
                 if status == StatusCode::SERVICE_UNAVAILABLE
@@ -190,7 +224,10 @@ impl RetryReason {
             }
             // No answer came back: refused, reset, timed out. (`is_request`
             // covers every failure to send or to receive the head.)
-            Err(error) if error.is_connect() || error.is_timeout() || error.is_request() => {
+            Err(error)
+                if rule == RetryRule::WhenRefusedOrUnanswered
+                    && (error.is_connect() || error.is_timeout() || error.is_request()) =>
+            {
                 Some(Self {
                     description: crate::error::error_chain(error),
                     retry_after: None,
@@ -202,13 +239,14 @@ impl RetryReason {
 }
 
 /// Sends `request` with `http`, repeating it under `policy` while it fails
-/// for a retryable reason; returns the last outcome. `operation` names the
+/// for a reason `rule` retries; returns the last outcome. `operation` names the
 /// request in the log. Each retry is logged at `WARN` with the operation,
 /// the attempt that failed, the reason and the delay.
 pub(crate) async fn send(
     http: &reqwest::Client,
     mut request: reqwest::Request,
     policy: &RetryPolicy,
+    rule: RetryRule,
     operation: &str,
 ) -> reqwest::Result<reqwest::Response> {
     let mut attempt = 1u32;
@@ -223,7 +261,7 @@ pub(crate) async fn send(
         let Some(next) = next else {
             return result;
         };
-        let Some(reason) = RetryReason::of(&result) else {
+        let Some(reason) = RetryReason::of(&result, rule) else {
             return result;
         };
         match policy.decide(attempt, reason.retry_after) {
@@ -282,6 +320,30 @@ mod tests {
             distinct.len()
         );
         assert_eq!(full_jitter(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn each_operation_has_its_retry_rule() {
+        use crate::Operation;
+        assert_eq!(
+            RetryRule::of(Some(Operation::CreateConnection)),
+            RetryRule::Never
+        );
+        assert_eq!(
+            RetryRule::of(Some(Operation::TestConnection)),
+            RetryRule::WhenRefused
+        );
+        for read_or_put in [
+            Operation::RetrieveConnections,
+            Operation::RetrieveConnection,
+            Operation::UpdateConnection,
+        ] {
+            assert_eq!(
+                RetryRule::of(Some(read_or_put)),
+                RetryRule::WhenRefusedOrUnanswered
+            );
+        }
+        assert_eq!(RetryRule::of(None), RetryRule::Never);
     }
 
     #[test]

@@ -1,75 +1,16 @@
 //! The generated client end to end against a real HTTP server on 127.0.0.1.
 //!
-//! The server here is deliberately small: it answers with the documented
+//! The server (`stub`, axum on a free port) answers with the documented
 //! example bodies and records what the client sent, so the test proves the
 //! client's wire format (paths, methods, headers, bodies) and its parsing of
 //! the documented responses. The sandbox tests cover real behaviour.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use connections_client::{Client, Error, types};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-    sync::Mutex,
-};
+use stub::serve_in_order as serve;
 
-#[derive(Debug, Clone)]
-struct Seen {
-    head: String,
-    body: String,
-}
-
-/// Serves one canned response per request; returns the base URL.
-async fn serve(responses: Vec<(u16, &'static str)>) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        for (status, body) in responses {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let (head, content) = loop {
-                let n = socket.read(&mut chunk).await.unwrap();
-                buf.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buf).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let head = text[..end].to_string();
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap())
-                        })
-                        .unwrap_or(0);
-                    while buf.len() < end + 4 + length {
-                        let n = socket.read(&mut chunk).await.unwrap();
-                        buf.extend_from_slice(&chunk[..n]);
-                    }
-                    break (head, String::from_utf8_lossy(&buf[end + 4..]).to_string());
-                }
-                if n == 0 {
-                    return;
-                }
-            };
-            log.lock().await.push(Seen {
-                head,
-                body: content,
-            });
-            let response = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            socket.write_all(response.as_bytes()).await.unwrap();
-        }
-    });
-    (base, seen)
-}
+mod stub;
 
 /// Awaits a client call, failing the test after 20 s instead of hanging.
 async fn within<F: std::future::Future>(call: F) -> F::Output {
@@ -139,7 +80,7 @@ async fn every_operation_round_trips_against_a_local_server() {
         other => panic!("expected the documented error body, got {other:?}"),
     }
 
-    let seen = seen.lock().await.clone();
+    let seen = seen.lock().unwrap().clone();
     let lines: Vec<&str> = seen
         .iter()
         .map(|s| s.head.lines().next().unwrap())

@@ -1,132 +1,17 @@
 //! Transport behaviour the sandbox cannot produce, against a scripted HTTP
-//! server on 127.0.0.1: `Retry-After` as an HTTP date, 429, an HTML error
+//! server on 127.0.0.1 (`stub`, axum on a free port): `Retry-After` as an HTTP date, 429, an HTML error
 //! page, a dropped connection, a token endpoint that answers nonsense or
 //! 503. Each test stops its server when it ends and is bounded in time.
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::Mutex,
     time::{Duration, Instant, SystemTime},
 };
 
 use connections_client::{ConnectionsClient, ConnectionsError, RetryPolicy, TokenError};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-};
+use stub::{Answer, Seen, json, serve};
 
-/// A request as the server saw it.
-#[derive(Clone, Debug)]
-struct Seen {
-    method: String,
-    path: String,
-    head: String,
-}
-
-/// What to answer: a status, extra headers and a body, or hang up.
-enum Answer {
-    Respond(u16, Vec<(&'static str, String)>, String),
-    HangUp,
-}
-
-type Script = Box<dyn Fn(&Seen, usize) -> Answer + Send + Sync>;
-
-/// Serves every connection with `script(request, index of that request
-/// among those with the same method and path)`; returns the base URL and
-/// the log. The server task ends with the test's runtime.
-async fn serve(script: Script) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
-    let log = seen.clone();
-    let script = Arc::new(script);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let log = log.clone();
-            let script = script.clone();
-            tokio::spawn(async move { answer(socket, &log, &script).await });
-        }
-    });
-    (base, seen)
-}
-
-async fn answer(mut socket: TcpStream, log: &Mutex<Vec<Seen>>, script: &Script) {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head = loop {
-        let Ok(n) = socket.read(&mut chunk).await else {
-            return;
-        };
-        if n == 0 {
-            return;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buffer).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let head = text[..end].to_string();
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap_or(0);
-            while buffer.len() < end + 4 + length {
-                let Ok(n) = socket.read(&mut chunk).await else {
-                    return;
-                };
-                if n == 0 {
-                    return;
-                }
-                buffer.extend_from_slice(&chunk[..n]);
-            }
-            break head;
-        }
-    };
-    let first = head.lines().next().unwrap_or_default().to_string();
-    let mut parts = first.split(' ');
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts
-        .next()
-        .unwrap_or_default()
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let request = Seen { method, path, head };
-    let index = {
-        let mut log = log.lock().unwrap();
-        let index = log
-            .iter()
-            .filter(|s| s.method == request.method && s.path == request.path)
-            .count();
-        log.push(request.clone());
-        index
-    };
-    match script(&request, index) {
-        Answer::HangUp => {}
-        Answer::Respond(status, headers, body) => {
-            let mut response = format!(
-                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
-                body.len()
-            );
-            for (name, value) in headers {
-                response.push_str(&format!("{name}: {value}\r\n"));
-            }
-            response.push_str("\r\n");
-            response.push_str(&body);
-            let _ = socket.write_all(response.as_bytes()).await;
-        }
-    }
-}
-
-fn json(status: u16, body: &str) -> Answer {
-    Answer::Respond(
-        status,
-        vec![("content-type", "application/json".into())],
-        body.to_string(),
-    )
-}
+mod stub;
 
 const LIST: &str = include_str!("../../spec/doc-examples/retrieve-connections.response.json");
 const TOKEN: &str =
@@ -424,4 +309,43 @@ async fn tasks_sharing_a_fresh_client_wait_for_one_token_request() {
     }
     assert_eq!(count(&seen, "POST", "/oauth/token"), 1);
     assert_eq!(count(&seen, "GET", "/v2/connections"), 20);
+}
+
+#[tokio::test]
+async fn a_connection_test_is_retried_only_when_the_server_says_it_did_not_act() {
+    // The server may have called the third party before the answer was
+    // lost (an SMS would be sent twice): a hang-up is not retried.
+    let (base, seen) = serve(Box::new(|request, index| match request.path.as_str() {
+        "/oauth/token" => json(200, TOKEN),
+        _ if index == 0 => Answer::HangUp,
+        _ => json(503, "{}"),
+    }))
+    .await;
+    let client = client(&base);
+    let request: connections_client::types::TestConnectionRequest = serde_json::from_str(
+        include_str!("../../spec/doc-examples/test-a-connection.request.json"),
+    )
+    .unwrap();
+    let err = within(client.test_connection(&request)).await.unwrap_err();
+    assert!(
+        matches!(err, ConnectionsError::Unreachable { .. }),
+        "{err:?}"
+    );
+    assert_eq!(count(&seen, "POST", "/v2/connections/testConnection"), 1);
+
+    // 429 and 503 say the server did not act: those are retried.
+    let (base, seen) = serve(Box::new(|request, index| match request.path.as_str() {
+        "/oauth/token" => json(200, TOKEN),
+        _ if index == 0 => json(429, "{}"),
+        _ if index == 1 => json(503, "{}"),
+        _ => json(
+            200,
+            include_str!("../../spec/doc-examples/test-a-connection.response.json"),
+        ),
+    }))
+    .await;
+    within(self::client(&base).test_connection(&request))
+        .await
+        .unwrap();
+    assert_eq!(count(&seen, "POST", "/v2/connections/testConnection"), 3);
 }

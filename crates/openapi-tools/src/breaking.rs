@@ -28,13 +28,14 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use connections_openapi::{
     operations::{self, METHODS},
     pointer,
-    refs::{component_schema_name, resolve_lenient},
+    refs::{self, RefError, component_schema_name, resolve_lenient},
     schema::split_nullable,
 };
 use serde::Serialize;
 use serde_json::Value;
 
 pub mod accepted;
+pub mod report;
 mod rules;
 
 pub use rules::{Category, Classification, RULES, Rule, rule};
@@ -397,8 +398,8 @@ struct At {
 impl At {
     fn child(&self, token: &str, subject_suffix: &str) -> At {
         At {
-            base: format!("{}/{}", self.base, pointer::escape(token)),
-            revision: format!("{}/{}", self.revision, pointer::escape(token)),
+            base: pointer::join(&self.base, token),
+            revision: pointer::join(&self.revision, token),
             subject: format!("{}{subject_suffix}", self.subject),
         }
     }
@@ -482,7 +483,7 @@ impl<'a> Comparison<'a> {
             s
         };
         for (name, scheme) in base {
-            let pointer = format!("/components/securitySchemes/{}", pointer::escape(name));
+            let pointer = pointer::join("/components/securitySchemes", name);
             match revision.get(name) {
                 None => self.push(
                     rule::SECURITY_SCHEME_CHANGED,
@@ -521,7 +522,7 @@ impl<'a> Comparison<'a> {
                 false,
                 format!("security scheme `{name}` added"),
                 "/components/securitySchemes",
-                &format!("/components/securitySchemes/{}", pointer::escape(name)),
+                &pointer::join("/components/securitySchemes", name),
             );
         }
     }
@@ -538,7 +539,7 @@ impl<'a> Comparison<'a> {
         let base_paths = paths(self.base, "base")?;
         let revision_paths = paths(self.revision, "revision")?;
         for (path, base_item) in base_paths {
-            let pointer = format!("/paths/{}", pointer::escape(path));
+            let pointer = pointer::join("/paths", path);
             let base_item = resolve_lenient(self.base, base_item);
             match revision_paths.get(path) {
                 None => self.push(
@@ -592,7 +593,7 @@ impl<'a> Comparison<'a> {
             if base_paths.contains_key(path) {
                 continue;
             }
-            let pointer = format!("/paths/{}", pointer::escape(path));
+            let pointer = pointer::join("/paths", path);
             for (method, op) in operations_of(resolve_lenient(self.revision, item)) {
                 self.push(
                     rule::OPERATION_ADDED,
@@ -1053,7 +1054,7 @@ impl<'a> Comparison<'a> {
         let base = schemas(self.base).unwrap_or(empty);
         let revision = schemas(self.revision).unwrap_or(empty);
         for (name, schema) in base {
-            let pointer = format!("/components/schemas/{}", pointer::escape(name));
+            let pointer = pointer::join("/components/schemas", name);
             match revision.get(name) {
                 None => self.push(
                     rule::SCHEMA_REMOVED,
@@ -1084,7 +1085,7 @@ impl<'a> Comparison<'a> {
                 false,
                 format!("schema {name} added"),
                 "/components/schemas",
-                &format!("/components/schemas/{}", pointer::escape(name)),
+                &pointer::join("/components/schemas", name),
             );
         }
         Ok(())
@@ -1164,28 +1165,19 @@ impl<'a> Comparison<'a> {
         } else {
             self.revision
         };
-        let mut current = schema;
-        let mut current_pointer = pointer.to_string();
-        for _ in 0..32 {
-            let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
-                return Ok((current, current_pointer));
-            };
-            let target = reference
-                .strip_prefix('#')
-                .and_then(|p| document.pointer(p).map(|t| (t, p.to_string())))
-                .ok_or_else(|| BreakingError::UnknownRef {
-                    side,
-                    reference: reference.to_string(),
-                    pointer: current_pointer.clone(),
-                })?;
-            current = target.0;
-            current_pointer = target.1;
+        match refs::resolve(document, schema, pointer) {
+            Ok(found) => Ok((found.value, found.pointer.to_string())),
+            Err(RefError::Unknown { reference, at }) => Err(BreakingError::UnknownRef {
+                side,
+                reference,
+                pointer: at,
+            }),
+            Err(RefError::Cycle { at }) => Err(BreakingError::UnknownRef {
+                side,
+                reference: "a cycle of `$ref`s".into(),
+                pointer: at,
+            }),
         }
-        Err(BreakingError::UnknownRef {
-            side,
-            reference: "a cycle of `$ref`s".into(),
-            pointer: pointer.to_string(),
-        })
     }
 
     fn documentation(&mut self, base: &Value, revision: &Value, at: &At) {

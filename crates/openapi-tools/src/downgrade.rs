@@ -20,6 +20,7 @@
 //! never rewritten. Media-type `examples` maps (named examples) exist in
 //! both versions and are kept.
 
+use connections_openapi::pointer;
 use serde_json::{Map, Value, json};
 
 /// What the conversion could not express in OpenAPI 3.0.
@@ -95,7 +96,10 @@ fn type_nullable_references(doc: &mut Value) {
                 .iter()
                 .filter_map(|(name, schema)| {
                     let t = schema.get("type").filter(|t| t.is_string())?;
-                    Some((format!("#/components/schemas/{}", escape(name)), t.clone()))
+                    Some((
+                        format!("#{}", pointer::join("/components/schemas", name)),
+                        t.clone(),
+                    ))
                 })
                 .collect()
         })
@@ -188,7 +192,7 @@ fn walk_for_schemas(value: &mut Value, pointer: &str) -> Result<(), DowngradeErr
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
-                let here = format!("{pointer}/{}", escape(key));
+                let here = pointer::join(pointer, key);
                 match key.as_str() {
                     "schema" => rewrite_schema(child, &here)?,
                     "example" | "examples" => {}
@@ -233,12 +237,12 @@ fn rewrite_schema(schema: &mut Value, pointer: &str) -> Result<(), DowngradeErro
         }
     }
     for (key, child) in map.iter_mut() {
-        let here = format!("{pointer}/{}", escape(key));
+        let here = pointer::join(pointer, key);
         match key.as_str() {
             "properties" | "patternProperties" | "$defs" | "definitions" => {
                 if let Some(children) = child.as_object_mut() {
                     for (name, sub) in children.iter_mut() {
-                        rewrite_schema(sub, &format!("{here}/{}", escape(name)))?;
+                        rewrite_schema(sub, &pointer::join(&here, name))?;
                     }
                 }
             }
@@ -329,11 +333,6 @@ fn wrap_ref_with_siblings(map: &mut Map<String, Value>) {
     {
         map.insert("allOf".into(), json!([{ "$ref": reference }]));
     }
-}
-
-/// Escapes a key for a JSON pointer (RFC 6901).
-fn escape(key: &str) -> String {
-    connections_openapi::pointer::escape(key).into_owned()
 }
 
 #[cfg(test)]

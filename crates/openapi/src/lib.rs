@@ -3,7 +3,7 @@
 //! Everything that reads an OpenAPI document goes through this crate:
 //! - [`document`] loads a document, JSON or YAML, and embeds the
 //!   committed one ([`COMMITTED_DOCUMENT`]);
-//! - [`pointer`] escapes, joins and splits JSON pointers (RFC 6901);
+//! - [`pointer`](mod@pointer) escapes, joins and splits JSON pointers (RFC 6901);
 //! - [`refs`] follows local `$ref`s, with one bound ([`refs::MAX_REF_DEPTH`]);
 //! - [`operations`] lists operations (path items followed through
 //!   `$ref`), their effective parameters, request body and responses;

@@ -9,16 +9,11 @@ use axum::{
     response::IntoResponse,
     routing::{get, post},
 };
-use connections_openapi::Contract;
-use tower_http::{
-    LatencyUnit,
-    catch_panic::CatchPanicLayer,
-    trace::{DefaultOnResponse, TraceLayer},
-};
-use tracing::Level;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::{
     auth::{self, Caller, Tokens},
+    body::Schemas,
     connections, docs,
     error::ApiError,
     faults::{self, Observer},
@@ -34,7 +29,7 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
-    contract: Contract,
+    schemas: Schemas,
     tokens: Tokens,
     observer: Observer,
     base_url: String,
@@ -49,8 +44,8 @@ struct Inner {
 pub struct StateParts {
     /// The connection store.
     pub store: Store,
-    /// The compiled contract.
-    pub contract: Contract,
+    /// The compiled request-body schemas.
+    pub schemas: Schemas,
     /// The accepted tokens.
     pub tokens: Tokens,
     /// The absolute base URL used in `href`s, without a trailing `/`.
@@ -71,7 +66,7 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 store: parts.store,
-                contract: parts.contract,
+                schemas: parts.schemas,
                 tokens: parts.tokens,
                 observer: Observer::default(),
                 base_url: parts.base_url,
@@ -88,8 +83,8 @@ impl AppState {
         &self.inner.store
     }
 
-    pub(crate) fn contract(&self) -> &Contract {
-        &self.inner.contract
+    pub(crate) fn schemas(&self) -> &Schemas {
+        &self.inner.schemas
     }
 
     pub(crate) fn tokens(&self) -> &Tokens {
@@ -159,8 +154,60 @@ async fn method_not_allowed(request: Request<axum::body::Body>) -> ApiError {
     )
 }
 
-/// The router with every route and layer.
-pub fn router(state: AppState) -> Router {
+/// Answers 408 `REQUEST_TIMEOUT` (and closes the connection) when the
+/// request, reading its body included, takes longer than `limit`.
+async fn request_timeout(
+    limit: Duration,
+    request: Request<axum::body::Body>,
+    next: middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                format!(
+                    "the request took longer than the limit of {} ms",
+                    limit.as_millis()
+                ),
+            )
+            .into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            response
+        }
+    }
+}
+
+/// Logs one line per request at `INFO` once it is answered: method, path,
+/// status and latency. One event and no span, so logging costs little.
+async fn log_request(
+    request: Request<axum::body::Body>,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return next.run(request).await;
+    }
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
+}
+
+/// The router with every route and layer; a request taking longer than
+/// `request_timeout` is answered 408.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let api = Router::new()
         .route(
             "/v2/connections",
@@ -178,43 +225,38 @@ pub fn router(state: AppState) -> Router {
                 .get(faults::list_faults)
                 .delete(faults::clear_faults),
         )
+        // Route layers run in reverse order: the bearer check first, then
+        // the count (so callers without a token are never counted).
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::observe,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,
         ));
+    let token = Router::new()
+        .route("/oauth/token", post(auth::token_endpoint))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::observe,
+        ));
     Router::new()
         .merge(api)
-        .route("/oauth/token", post(auth::token_endpoint))
+        .merge(token)
         .route("/openapi.json", get(docs::openapi_json))
         .route("/openapi.yaml", get(docs::openapi_yaml))
         .route("/docs", get(docs::docs_page))
         .route("/", get(docs::root))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            faults::observe,
-        ))
+        .layer(middleware::from_fn(move |request, next| {
+            self::request_timeout(request_timeout, request, next)
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a handler panicked").into_response()
         }))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Millis),
-                )
-                .on_failure(()),
-        )
+        .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 

@@ -114,7 +114,12 @@ pub async fn require_bearer(
             next.run(request).await
         }
         Err((error, description)) => {
+            state.observer().count_unauthorized();
+            let unauthorized = error.status == StatusCode::UNAUTHORIZED;
             let mut response = error.into_response();
+            if !unauthorized {
+                return response;
+            }
             let challenge = match description {
                 Some(d) => format!(
                     "Bearer realm=\"connections-sandbox\", error=\"invalid_token\", error_description=\"{d}\""
@@ -135,7 +140,20 @@ fn caller(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Caller, (ApiError, Option<&'static str>)> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        // A proxy in front may read another one than we do: refuse both.
+        return Err((
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "AMBIGUOUS_AUTHORIZATION",
+                "the request has more than one Authorization header; send exactly one",
+            ),
+            None,
+        ));
+    }
+    let Some(value) = first else {
         return Err((
             ApiError::unauthorized(
                 "the Authorization header is missing; send `Authorization: Bearer <token>`",

@@ -18,7 +18,6 @@ use axum::{
     body::Body,
     http::{HeaderMap, header},
 };
-use connections_openapi::{Contract, Violation};
 use connections_spec::FieldError;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
@@ -70,43 +69,111 @@ pub async fn read_limited(body: Body) -> Result<axum::body::Bytes, ApiError> {
     }
 }
 
+/// The request-body schemas of the contract document, compiled once.
+///
+/// Compiled here rather than through the conformance crate so that each
+/// failure's structured kind (`required`, `additionalProperties`, ...) is
+/// at hand: the member it names is read from the kind, never from the
+/// message's text.
+pub struct Schemas {
+    validators: std::collections::HashMap<String, jsonschema::Validator>,
+}
+
+impl Schemas {
+    /// Compiles the component schemas `names` of `document`.
+    pub fn compile(document: &Value, names: &[&str]) -> Result<Self, SchemaError> {
+        let components = document
+            .get("components")
+            .cloned()
+            .ok_or_else(|| SchemaError("the document has no components".into()))?;
+        let mut validators = std::collections::HashMap::new();
+        for name in names {
+            if components.pointer(&format!("/schemas/{name}")).is_none() {
+                return Err(SchemaError(format!("the document has no schema {name}")));
+            }
+            let root = serde_json::json!({
+                "$ref": format!("#/components/schemas/{name}"),
+                "components": components,
+            });
+            let validator = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&root)
+                .map_err(|e| SchemaError(format!("the schema {name} does not compile: {e}")))?;
+            validators.insert((*name).to_string(), validator);
+        }
+        Ok(Self { validators })
+    }
+
+    /// The schemas the sandbox reads request bodies with.
+    pub fn request_bodies(document: &Value) -> Result<Self, SchemaError> {
+        Self::compile(document, &["ConnectionInput", "TestConnectionRequest"])
+    }
+
+    /// Every violation of `instance` against the schema `name`, as field
+    /// errors (`None` for an unknown schema).
+    pub fn violations(&self, name: &str, instance: &Value) -> Option<Vec<FieldError>> {
+        let validator = self.validators.get(name)?;
+        Some(
+            validator
+                .iter_errors(instance)
+                .flat_map(|e| field_errors(&e))
+                .collect(),
+        )
+    }
+}
+
+/// A request-body schema of the contract document is unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SchemaError(String);
+
 /// Reads a JSON body, validates it against the contract's schema `schema`
 /// and deserializes it.
+///
+/// Before the schema sees it, the body is parsed strictly: a member given
+/// twice in one object is a 400 naming it; a number with no fraction
+/// (`1000.0`, `1E3`, `-0`), which JSON Schema counts as an integer, is
+/// read as that integer. A number the schema allows but the type cannot
+/// hold is a 400 naming its member.
 pub async fn read_json<T: DeserializeOwned>(
-    contract: &Contract,
+    schemas: &Schemas,
     schema: &str,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<T, ApiError> {
     let label = label(headers)?;
     let bytes = read_limited(body).await?;
-    let value: Value = match serde_json::from_slice(&bytes) {
+    let value: Value = match strict::parse(&bytes) {
         Ok(value) => value,
-        Err(_) if label == Label::CurlDefault && headers.contains_key(header::CONTENT_TYPE) => {
+        Err(strict::Error::Duplicate(pointer)) => {
+            let message = format!("the member {pointer} is given more than once");
+            let mut error =
+                ApiError::malformed_json(format!("the request body is invalid: {message}"));
+            error.body.errors = Some(vec![FieldError {
+                field: pointer,
+                message,
+            }]);
+            return Err(error);
+        }
+        Err(strict::Error::Json(_))
+            if label == Label::CurlDefault && headers.contains_key(header::CONTENT_TYPE) =>
+        {
             return Err(ApiError::unsupported_media_type(
                 "application/x-www-form-urlencoded (the body is not JSON)",
             ));
         }
-        Err(error) => {
+        Err(strict::Error::Json(error)) => {
             return Err(ApiError::malformed_json(format!(
                 "the request body is not valid JSON: {error}"
             )));
         }
     };
-    let violations = contract
-        .validate(schema, &value)
-        .map_err(ApiError::internal)?;
-    if !violations.is_empty() {
-        let errors: Vec<FieldError> = violations.iter().map(field_error).collect();
-        let mut message = format!(
-            "the request body is invalid: {}: {}",
-            display_field(&errors[0].field),
-            errors[0].message
-        );
-        if errors.len() > 1 {
-            message.push_str(&format!(" (and {} more)", errors.len() - 1));
-        }
-        let mut error = ApiError::validation(message, errors);
+    let errors = schemas
+        .violations(schema, &value)
+        .ok_or_else(|| ApiError::internal(format!("no compiled schema {schema}")))?;
+    if !errors.is_empty() {
+        let mut error = validation_error(errors);
         // serde often says it more plainly ("unknown variant `FOO`,
         // expected `NONE` or `OAUTH`"); add it for the developer.
         if let Err(serde_error) = serde_json::from_value::<T>(value) {
@@ -114,16 +181,45 @@ pub async fn read_json<T: DeserializeOwned>(
         }
         return Err(error);
     }
-    serde_json::from_value(value).map_err(|error| {
-        let message = error.to_string();
-        ApiError::validation(
-            format!("the request body is invalid: {message}"),
-            vec![FieldError {
-                field: String::new(),
-                message,
-            }],
-        )
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let field = pointer_of(error.path());
+        let message = error.into_inner().to_string();
+        validation_error(vec![FieldError { field, message }])
     })
+}
+
+/// 400 `VALIDATION_FAILED` whose message names the first field.
+fn validation_error(errors: Vec<FieldError>) -> ApiError {
+    let mut message = format!(
+        "the request body is invalid: {}: {}",
+        display_field(&errors[0].field),
+        errors[0].message
+    );
+    if errors.len() > 1 {
+        message.push_str(&format!(" (and {} more)", errors.len() - 1));
+    }
+    ApiError::validation(message, errors)
+}
+
+/// A serde path (`connection.request.headers[0]`) as a JSON pointer.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&escape(key));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
 }
 
 fn display_field(pointer: &str) -> &str {
@@ -134,41 +230,156 @@ fn display_field(pointer: &str) -> &str {
     }
 }
 
-/// A schema violation as a field error. For a missing or unexpected
-/// property the pointer names the property itself, not its parent object.
-fn field_error(violation: &Violation) -> FieldError {
-    let property = if violation.schema_path.ends_with("/required") {
-        leading_json_string(&violation.message)
-    } else if violation.schema_path.ends_with("/additionalProperties") {
-        first_quoted(&violation.message)
-    } else {
-        None
+/// A schema failure as field errors, read from its structured kind: a
+/// missing property, and each unexpected one, is named by its own pointer
+/// (not its parent object's).
+fn field_errors(error: &jsonschema::ValidationError<'_>) -> Vec<FieldError> {
+    use jsonschema::error::ValidationErrorKind;
+    let at = error.instance_path().to_string();
+    let message = error.to_string();
+    let named = |name: &str| FieldError {
+        field: format!("{at}/{}", escape(name)),
+        message: message.clone(),
     };
-    let field = match property {
-        Some(name) => format!(
-            "{}/{}",
-            violation.instance_path,
-            name.replace('~', "~0").replace('/', "~1")
-        ),
-        None => violation.instance_path.clone(),
-    };
-    FieldError {
-        field,
-        message: violation.message.clone(),
+    match error.kind() {
+        ValidationErrorKind::Required { property } => {
+            vec![named(property.as_str().unwrap_or_default())]
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => unexpected
+            .iter()
+            .map(|name| FieldError {
+                field: format!("{at}/{}", escape(name)),
+                message: format!("{name} is not a member of this object"),
+            })
+            .collect(),
+        _ => vec![FieldError { field: at, message }],
     }
 }
 
-/// `"name" is a required property` → `name`.
-fn leading_json_string(message: &str) -> Option<String> {
-    let mut stream = serde_json::Deserializer::from_str(message).into_iter::<String>();
-    stream.next()?.ok()
-}
+/// Strict JSON parsing: duplicate members refused, integral numbers read
+/// as integers.
+mod strict {
+    use std::fmt;
 
-/// `Additional properties are not allowed ('foo' was unexpected)` → `foo`.
-fn first_quoted(message: &str) -> Option<String> {
-    let start = message.find('\'')? + 1;
-    let end = start + message[start..].find('\'')?;
-    Some(message[start..end].to_string())
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+
+    /// Why a body is not strict JSON.
+    #[derive(Debug)]
+    pub enum Error {
+        /// A member is given twice in one object (its JSON pointer).
+        Duplicate(String),
+        /// Not JSON at all.
+        Json(serde_json::Error),
+    }
+
+    /// Parses `bytes` as one JSON value.
+    pub fn parse(bytes: &[u8]) -> Result<Value, Error> {
+        let duplicate = std::cell::RefCell::new(None);
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let parsed = Seed {
+            pointer: String::new(),
+            duplicate: &duplicate,
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value));
+        match (parsed, duplicate.into_inner()) {
+            (_, Some(pointer)) => Err(Error::Duplicate(pointer)),
+            (Ok(value), None) => Ok(value),
+            (Err(error), None) => Err(Error::Json(error)),
+        }
+    }
+
+    struct Seed<'a> {
+        pointer: String,
+        duplicate: &'a std::cell::RefCell<Option<String>>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Value;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    /// `1000.0`, `1E3`, `-0`: the integer, when it fits one.
+    fn integral(v: f64) -> Value {
+        if v.fract() == 0.0 {
+            if (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                return Value::from(v as u64);
+            }
+            if (-9_223_372_036_854_775_808.0..0.0).contains(&v) {
+                return Value::from(v as i64);
+            }
+        }
+        Number::from_f64(v).map_or(Value::Null, Value::Number)
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(integral(v))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_string()))
+        }
+
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element_seed(Seed {
+                pointer: format!("{}/{}", self.pointer, items.len()),
+                duplicate: self.duplicate,
+            })? {
+                items.push(item);
+            }
+            Ok(Value::Array(items))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut members = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let pointer = format!("{}/{}", self.pointer, super::escape(&key));
+                if members.contains_key(&key) {
+                    *self.duplicate.borrow_mut() = Some(pointer);
+                    return Err(de::Error::custom("duplicate member"));
+                }
+                let value = map.next_value_seed(Seed {
+                    pointer,
+                    duplicate: self.duplicate,
+                })?;
+                members.insert(key, value);
+            }
+            Ok(Value::Object(members))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -178,8 +389,8 @@ mod tests {
     use connections_spec::ConnectionInput;
     use serde_json::json;
 
-    fn contract() -> Contract {
-        Contract::from_json(crate::docs::OPENAPI_JSON).unwrap()
+    fn schemas() -> Schemas {
+        Schemas::request_bodies(&serde_json::from_str(crate::docs::OPENAPI_JSON).unwrap()).unwrap()
     }
 
     fn headers(content_type: Option<&str>) -> HeaderMap {
@@ -192,7 +403,7 @@ mod tests {
 
     async fn read(content_type: Option<&str>, body: &str) -> Result<ConnectionInput, ApiError> {
         read_json(
-            &contract(),
+            &schemas(),
             "ConnectionInput",
             &headers(content_type),
             Body::from(body.to_string()),
@@ -283,11 +494,58 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn values_the_schema_allows_but_the_type_cannot_hold_are_400() {
+    async fn values_the_type_cannot_hold_are_400_naming_the_member() {
         let mut huge = valid();
         huge["connectionTimeout"] = json!(5_000_000_000u64);
         let e = read(None, &huge.to_string()).await.unwrap_err();
         assert_eq!(e.body.code.as_deref(), Some("VALIDATION_FAILED"));
+        assert_eq!(e.body.errors.unwrap()[0].field, "/connectionTimeout");
+    }
+
+    #[tokio::test]
+    async fn integral_numbers_are_read_as_integers() {
+        for text in ["1000.0", "1E3", "1e3", "10000e-1"] {
+            let body =
+                valid()
+                    .to_string()
+                    .replacen('{', &format!("{{\"connectionTimeout\":{text},"), 1);
+            let input = read(None, &body).await.unwrap();
+            assert_eq!(input.connection_timeout, Some(1000), "{text}");
+        }
+        let body = valid()
+            .to_string()
+            .replacen('{', "{\"socketTimeout\":-0,", 1);
+        assert_eq!(read(None, &body).await.unwrap().socket_timeout, Some(0));
+    }
+
+    #[tokio::test]
+    async fn a_member_given_twice_is_named() {
+        let body = valid().to_string().replacen('{', "{\"name\":\"first\",", 1);
+        let e = read(None, &body).await.unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(e.body.code.as_deref(), Some("MALFORMED_JSON"));
+        assert_eq!(e.body.errors.unwrap()[0].field, "/name");
+        let nested = strict::parse(br#"{"a":[{"b~/":1,"b~/":2}]}"#).unwrap_err();
+        assert!(matches!(nested, strict::Error::Duplicate(p) if p == "/a/0/b~0~1"));
+        assert!(strict::parse(br#"{"a":1} x"#).is_err());
+    }
+
+    #[test]
+    fn every_unexpected_and_missing_property_is_named_by_its_kind() {
+        let document = json!({"components": {"schemas": {"Thing": {
+            "type": "object",
+            "required": ["it's"],
+            "properties": {"it's": {"type": "string"}},
+            "additionalProperties": false
+        }}}});
+        let schemas = Schemas::compile(&document, &["Thing"]).unwrap();
+        let errors = schemas
+            .violations("Thing", &json!({"o'brien": 1, "a/b": 2}))
+            .unwrap();
+        let mut fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        fields.sort_unstable();
+        assert_eq!(fields, ["/a~1b", "/it's", "/o'brien"], "{errors:?}");
+        assert!(schemas.violations("Other", &json!({})).is_none());
     }
 
     #[tokio::test]

@@ -3,13 +3,14 @@
 use axum::{
     Extension, Json,
     body::Body,
-    extract::{Path, RawQuery, State},
+    extract::{Path, RawQuery, State, rejection::PathRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use chrono::{SubsecRound, Utc};
 use connections_spec::{
-    Auth, Connection, ConnectionInput, ConnectionList, TestConnectionRequest, TestConnectionResult,
+    Auth, Connection, ConnectionInput, ConnectionList, FieldError, TestConnectionRequest,
+    TestConnectionResult,
 };
 
 use crate::{
@@ -94,6 +95,22 @@ fn created(state: &AppState, connection: Connection) -> Response {
     response
 }
 
+/// The `{connectionRef}` of the path. A reference that does not decode
+/// (`%ff` is not UTF-8) is a 400 with the documented error body, not the
+/// framework's plain-text rejection.
+fn reference_of(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(reference)| reference).map_err(|rejection| {
+        let message = format!("the connection reference in the path is unusable: {rejection}");
+        ApiError::validation(
+            message.clone(),
+            vec![FieldError {
+                field: "connectionRef".into(),
+                message,
+            }],
+        )
+    })
+}
+
 fn not_found(reference: &str) -> ApiError {
     ApiError::not_found(format!("no connection has the reference {reference}"))
 }
@@ -106,7 +123,7 @@ pub async fn create(
     body: Body,
 ) -> Result<Response, ApiError> {
     let input: ConnectionInput =
-        read_json(state.contract(), "ConnectionInput", &headers, body).await?;
+        read_json(state.schemas(), "ConnectionInput", &headers, body).await?;
     let connection = materialize(
         input,
         Assigned {
@@ -121,7 +138,7 @@ pub async fn create(
         .store()
         .insert(connection.clone())
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::internal_error(&e))?;
     Ok(created(&state, connection))
 }
 
@@ -131,19 +148,26 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Json<ConnectionList>, ApiError> {
     let page = PageRequest::parse(query.as_deref())?;
-    let total = state.store().count().await.map_err(ApiError::internal)?;
-    let items = state
+    let stored = state
         .store()
         .page(page.offset, page.limit)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal_error(&e))?;
+    for error in &stored.unreadable {
+        tracing::error!(
+            error = %crate::error::error_chain(error),
+            "a stored connection is left out of the list"
+        );
+    }
+    let items = stored
+        .items
         .into_iter()
         .map(|c| present(&state, c))
         .collect();
     Ok(Json(paging::envelope(
         &state.collection_url(),
         page,
-        total,
+        stored.total,
         items,
     )))
 }
@@ -152,13 +176,14 @@ pub async fn list(
 /// that names no connection (malformed ones included) is a 404.
 pub async fn retrieve(
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Connection>, ApiError> {
+    let reference = reference_of(path)?;
     let connection = state
         .store()
         .get(reference.clone())
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal_error(&e))?
         .ok_or_else(|| not_found(&reference))?;
     Ok(Json(present(&state, connection)))
 }
@@ -172,12 +197,13 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(reference): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let reference = reference_of(path)?;
     let input: ConnectionInput =
-        read_json(state.contract(), "ConnectionInput", &headers, body).await?;
+        read_json(state.schemas(), "ConnectionInput", &headers, body).await?;
     let modified_by_ref = state.caller_ref(&caller);
     let updated = state
         .store()
@@ -209,7 +235,7 @@ pub async fn update(
             connection
         })
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal_error(&e))?
         .ok_or_else(|| not_found(&reference))?;
     Ok(created(&state, updated))
 }
@@ -221,7 +247,7 @@ pub async fn test(
     body: Body,
 ) -> Result<Json<TestConnectionResult>, ApiError> {
     let request: TestConnectionRequest =
-        read_json(state.contract(), "TestConnectionRequest", &headers, body).await?;
+        read_json(state.schemas(), "TestConnectionRequest", &headers, body).await?;
     let connection = request.connection;
     let stored_secret = match (&connection.auth, &connection.reference) {
         (
@@ -235,7 +261,7 @@ pub async fn test(
             .store()
             .get(reference.clone())
             .await
-            .map_err(ApiError::internal)?
+            .map_err(|e| ApiError::internal_error(&e))?
             .and_then(|stored| {
                 client_secret(&stored.auth)
                     .filter(|(id, _)| id == client_id)

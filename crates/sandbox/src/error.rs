@@ -79,6 +79,12 @@ impl ApiError {
         )
     }
 
+    /// 500 `INTERNAL_ERROR` for an error whose causes are logged, each
+    /// once, in one line.
+    pub fn internal_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        Self::internal(error_chain(error))
+    }
+
     /// Adds a `Retry-After` header.
     pub fn with_retry_after(mut self, seconds: Option<u32>) -> Self {
         self.retry_after_seconds = seconds;
@@ -98,17 +104,29 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An error and its sources, `: `-separated.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Why the sandbox could not start or stopped with a failure.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     /// The database could not be opened, migrated or read.
-    #[error("database error: {0}")]
+    #[error(transparent)]
     Database(#[from] crate::store::StoreError),
-    /// The committed contract document did not compile.
+    /// The embedded contract document's schemas did not compile.
     #[error("the embedded contract document is unusable: {0}")]
-    Contract(#[from] connections_openapi::ContractError),
+    Schema(String),
     /// The listener could not be bound or served.
-    #[error("network error: {0}")]
+    #[error("network error")]
     Io(#[from] std::io::Error),
     /// The operating system's random source failed.
     #[error("cannot generate random values: {0}")]
@@ -117,6 +135,6 @@ pub enum SandboxError {
     #[error("invalid configuration: {0}")]
     Config(String),
     /// The server task failed.
-    #[error("the server task failed: {0}")]
+    #[error("the server task failed")]
     Task(#[from] tokio::task::JoinError),
 }

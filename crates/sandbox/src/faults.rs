@@ -1,8 +1,10 @@
 //! Sandbox-only observability and fault injection, for client tests.
 //!
 //! `GET /sandbox/stats` counts tokens issued and requests seen per method
-//! and path, so a test can assert how many retries or token requests a
-//! client made. With `--enable-fault-injection`, `POST /sandbox/faults`
+//! and route template (`GET /v2/connections/{connectionRef}`), so a test
+//! can assert how many retries or token requests a client made. Only
+//! authenticated API requests and token requests are counted (and may be
+//! faulted): the counts are bounded by the routes, whatever callers send. With `--enable-fault-injection`, `POST /sandbox/faults`
 //! makes the next `count` requests that match a method and a path prefix
 //! answer a chosen status (with an [`ErrorBody`](connections_spec::ErrorBody)
 //! and, when asked, `Retry-After`). A 401 fault on `/v2` is how a client
@@ -11,13 +13,16 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Mutex, MutexGuard},
+    sync::{
+        Mutex, MutexGuard,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use axum::{
     Json,
     body::Body,
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -116,8 +121,13 @@ impl FaultSpec {
 pub struct StatsBody {
     /// Tokens issued by `/oauth/token`.
     pub tokens_issued: u64,
-    /// Requests seen, by `"METHOD /path"` (faulted ones included).
+    /// Requests seen, by `"METHOD /route/{template}"` (faulted ones
+    /// included).
     pub requests: BTreeMap<String, u64>,
+    /// API requests refused for want of a valid token (one number, not
+    /// counted by path).
+    #[serde(default)]
+    pub unauthorized: u64,
 }
 
 impl StatsBody {
@@ -126,6 +136,7 @@ impl StatsBody {
         Self {
             tokens_issued: state.tokens().issued_count(),
             requests: lock(&state.observer().requests).clone(),
+            unauthorized: state.observer().unauthorized.load(Ordering::Relaxed),
         }
     }
 }
@@ -134,6 +145,7 @@ impl StatsBody {
 #[derive(Default)]
 pub struct Observer {
     requests: Mutex<BTreeMap<String, u64>>,
+    unauthorized: AtomicU64,
     faults: Mutex<Vec<FaultSpec>>,
 }
 
@@ -142,11 +154,29 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Observer {
-    /// Counts a request; returns the fault it must answer with, if any.
-    fn observe(&self, method: &str, path: &str, faults_enabled: bool) -> Option<ApiError> {
-        *lock(&self.requests)
-            .entry(format!("{method} {path}"))
-            .or_default() += 1;
+    /// Counts an API request refused for want of a valid token.
+    pub(crate) fn count_unauthorized(&self) {
+        self.unauthorized.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request under its route template; returns the fault it
+    /// must answer with (matched on its `path`), if any.
+    fn observe(
+        &self,
+        method: &str,
+        route: &str,
+        path: &str,
+        faults_enabled: bool,
+    ) -> Option<ApiError> {
+        let key = format!("{method} {route}");
+        let mut requests = lock(&self.requests);
+        match requests.get_mut(&key) {
+            Some(count) => *count += 1,
+            None => {
+                requests.insert(key, 1);
+            }
+        }
+        drop(requests);
         if !faults_enabled {
             return None;
         }
@@ -161,18 +191,23 @@ impl Observer {
     }
 }
 
-/// Middleware: counts every request outside `/sandbox/` and answers the
+/// Route middleware (inside the bearer check): counts the request under
+/// its route template, unless it is one of `/sandbox/`, and answers the
 /// next matching fault instead of the route.
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    if path.starts_with(SANDBOX_PREFIX) {
+    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
+        return next.run(request).await;
+    };
+    if route.as_str().starts_with(SANDBOX_PREFIX) {
         return next.run(request).await;
     }
-    let method = request.method().as_str().to_string();
-    match state
-        .observer()
-        .observe(&method, &path, state.faults_enabled())
-    {
+    let fault = state.observer().observe(
+        request.method().as_str(),
+        route.as_str(),
+        request.uri().path(),
+        state.faults_enabled(),
+    );
+    match fault {
         Some(error) => error.into_response(),
         None => next.run(request).await,
     }
@@ -247,14 +282,23 @@ mod tests {
         lock(&observer.faults).push(spec(serde_json::json!(
             {"method": "get", "pathPrefix": "/v2/connections", "status": 503, "count": 2, "retryAfterSeconds": 1}
         )));
-        assert!(observer.observe("POST", "/v2/connections", true).is_none());
-        assert!(observer.observe("GET", "/docs", true).is_none());
-        let first = observer.observe("GET", "/v2/connections/x", true).unwrap();
+        let list = "/v2/connections";
+        let one = "/v2/connections/{connectionRef}";
+        assert!(observer.observe("POST", list, list, true).is_none());
+        assert!(observer.observe("GET", "/docs", "/docs", true).is_none());
+        let first = observer
+            .observe("GET", one, "/v2/connections/x", true)
+            .unwrap();
         assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(first.retry_after_seconds, Some(1));
-        assert!(observer.observe("GET", "/v2/connections", true).is_some());
-        assert!(observer.observe("GET", "/v2/connections", true).is_none());
-        assert_eq!(lock(&observer.requests)["GET /v2/connections"], 2);
+        assert!(observer.observe("GET", list, list, true).is_some());
+        assert!(
+            observer
+                .observe("GET", one, "/v2/connections/y", true)
+                .is_none()
+        );
+        assert_eq!(lock(&observer.requests)["GET /v2/connections"], 1);
+        assert_eq!(lock(&observer.requests)[&format!("GET {one}")], 2);
     }
 
     #[test]

@@ -30,15 +30,17 @@ pub mod connections;
 pub mod docs;
 pub mod error;
 pub mod faults;
+pub mod logging;
 pub mod outbound;
 pub mod paging;
 pub mod placeholders;
 pub mod random;
+pub mod server;
 pub mod store;
 
 use std::{future::Future, net::SocketAddr, path::PathBuf, time::Duration};
 
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 pub use error::{ApiError, SandboxError};
 pub use outbound::OutboundPolicy;
@@ -84,7 +86,47 @@ pub struct SandboxConfig {
     pub outbound: OutboundPolicy,
     /// Whether `/sandbox/faults` is on.
     pub enable_fault_injection: bool,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub limits: Limits,
 }
+
+/// How long the server waits for clients, and how many it serves at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a client may take to send a request's head (request line
+    /// and headers) once it started; then the connection is closed.
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay open with no request in progress.
+    pub idle_timeout: Duration,
+    /// How long one request may take, reading its body included; then it is
+    /// answered 408 `REQUEST_TIMEOUT`.
+    pub request_timeout: Duration,
+    /// How many connections are served at once; further ones wait in the
+    /// listen backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    /// 10 s for a request head, 60 s idle, 60 s per request, 512
+    /// connections.
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECONDS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECONDS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Default of [`Limits::header_read_timeout`], in seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
+/// Default of [`Limits::idle_timeout`], in seconds.
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
+/// Default of [`Limits::request_timeout`], in seconds.
+pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 60;
+/// Default of [`Limits::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 impl Default for SandboxConfig {
     /// The binary's defaults: `127.0.0.1:8080`, the database under
@@ -101,6 +143,7 @@ impl Default for SandboxConfig {
             client_key: None,
             outbound: OutboundPolicy::default(),
             enable_fault_injection: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -136,15 +179,9 @@ impl Sandbox {
         let address = listener.local_addr()?;
         let (state, credentials) = build_state(&config, address).await?;
         let base_url = format!("http://{address}");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let router = app::router(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let (stop, stopped) = watch::channel(false);
+        let router = app::router(state.clone(), config.limits.request_timeout);
+        let task = tokio::spawn(server::serve(listener, router, config.limits, stopped));
         Ok(RunningSandbox {
             address,
             base_url,
@@ -209,10 +246,13 @@ async fn build_state(
     let owner_ref = uuid::Uuid::parse_str(&owner_ref).map_err(|e| {
         SandboxError::Config(format!("the stored owner reference is not a UUID: {e}"))
     })?;
-    let contract = connections_openapi::Contract::from_json(docs::OPENAPI_JSON)?;
+    let document: serde_json::Value = serde_json::from_str(docs::OPENAPI_JSON)
+        .map_err(|e| SandboxError::Schema(format!("the embedded document is not JSON: {e}")))?;
+    let schemas = body::Schemas::request_bodies(&document)
+        .map_err(|e| SandboxError::Schema(e.to_string()))?;
     let state = AppState::new(StateParts {
         store,
-        contract,
+        schemas,
         tokens: Tokens::new(token.clone(), client.clone(), config.token_ttl),
         base_url,
         client_key,
@@ -249,7 +289,7 @@ pub struct RunningSandbox {
     base_url: String,
     credentials: Credentials,
     state: app::AppState,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<watch::Sender<bool>>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
@@ -289,7 +329,7 @@ impl RunningSandbox {
     /// most [`app::SHUTDOWN_GRACE`]) and waits for the server to end.
     pub async fn shutdown(mut self) -> Result<(), SandboxError> {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let _ = stop.send(true);
         }
         match tokio::time::timeout(app::SHUTDOWN_GRACE, &mut self.task).await {
             Ok(joined) => Ok(joined??),

@@ -9,8 +9,9 @@ use std::{io::Write, net::SocketAddr, process::ExitCode, time::Duration};
 use anyhow::Context;
 use clap::Parser;
 use connections_sandbox::{
-    DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_TOKEN_TTL_SECONDS, DbLocation, OutboundPolicy, Sandbox,
-    SandboxConfig,
+    DEFAULT_DB, DEFAULT_HEADER_READ_TIMEOUT_SECONDS, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_TOKEN_TTL_SECONDS,
+    DbLocation, Limits, OutboundPolicy, Sandbox, SandboxConfig, logging,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -30,8 +31,8 @@ struct Cli {
 
     /// SQLite database file (created with its directory when missing), or
     /// `:memory:` for a throwaway run.
-    #[arg(long, env = "CONNECTIONS_SANDBOX_DB", default_value = DEFAULT_DB)]
-    db: String,
+    #[arg(long, env = "CONNECTIONS_SANDBOX_DB", default_value = DEFAULT_DB, value_parser = database)]
+    db: DbLocation,
 
     /// Bearer token accepted on every route. When absent, a random one is
     /// generated and printed once at start with a ready-to-paste curl line.
@@ -72,16 +73,66 @@ struct Cli {
     #[arg(long, env = "CONNECTIONS_SANDBOX_ALLOW_PRIVATE_TARGETS")]
     allow_private_targets: bool,
 
+    /// Let connection tests reach loopback addresses only, and resolve no
+    /// name but `localhost` (for CI and fuzzers: no request leaves the
+    /// machine).
+    #[arg(long, env = "CONNECTIONS_SANDBOX_LOOPBACK_ONLY_TARGETS")]
+    loopback_only_targets: bool,
+
     /// Turn on POST/GET/DELETE /sandbox/faults, which make chosen requests
     /// fail on purpose (for client tests).
     #[arg(long, env = "CONNECTIONS_SANDBOX_ENABLE_FAULT_INJECTION")]
     enable_fault_injection: bool,
+
+    /// Seconds a client may take to send a request's head once it began;
+    /// then the connection is closed.
+    #[arg(long, env = "CONNECTIONS_SANDBOX_HEADER_READ_TIMEOUT", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+
+    /// Seconds a keep-alive connection may stay open without a request.
+    #[arg(long, env = "CONNECTIONS_SANDBOX_IDLE_TIMEOUT", default_value_t = DEFAULT_IDLE_TIMEOUT_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+
+    /// Seconds one request may take, its body included; then it is answered
+    /// 408 REQUEST_TIMEOUT.
+    #[arg(long, env = "CONNECTIONS_SANDBOX_REQUEST_TIMEOUT", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
+
+    /// Connections served at once; more wait until one closes. Keep it
+    /// below the open-file limit (`ulimit -n`).
+    #[arg(long, env = "CONNECTIONS_SANDBOX_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = max_connections)]
+    max_connections: usize,
+}
+
+fn max_connections(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number of at least 1")),
+    }
+}
+
+/// `--db`: a path or `:memory:`, never empty (SQLite would open a
+/// temporary database whose writes are gone after a restart).
+fn database(text: &str) -> Result<DbLocation, String> {
+    DbLocation::parse(text).map_err(|error| error.to_string())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let (log_writer, log_flusher) = match logging::background_writer(std::io::stderr()) {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("error: cannot start the log writer: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
+        .with_ansi(false)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -93,7 +144,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    log_flusher.flush();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -107,7 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let generated_client = cli.client_id.is_none() || cli.client_secret.is_none();
     let config = SandboxConfig {
         listen: cli.listen,
-        db: DbLocation::parse(&cli.db),
+        db: cli.db,
         token: cli.token,
         client_id: cli.client_id,
         client_secret: cli.client_secret,
@@ -116,8 +169,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         client_key: cli.client_key,
         outbound: OutboundPolicy {
             allow_private_targets: cli.allow_private_targets,
+            loopback_only: cli.loopback_only_targets,
         },
         enable_fault_injection: cli.enable_fault_injection,
+        limits: Limits {
+            header_read_timeout: Duration::from_secs(cli.header_read_timeout),
+            idle_timeout: Duration::from_secs(cli.idle_timeout),
+            request_timeout: Duration::from_secs(cli.request_timeout),
+            max_connections: cli.max_connections,
+        },
     };
     let db = config.db.clone();
     let sandbox = Sandbox::start(config)

@@ -49,6 +49,10 @@ pub struct OutboundPolicy {
     /// Allow loopback, private and other internal addresses (for tests
     /// against local services). Off by default.
     pub allow_private_targets: bool,
+    /// Refuse every target but loopback addresses, without resolving any
+    /// name but `localhost`: for CI runs and fuzzers, whose generated URLs
+    /// must never leave the machine. Off by default.
+    pub loopback_only: bool,
 }
 
 /// Sends the connection's request and reports what happened.
@@ -381,6 +385,15 @@ async fn resolve_checked(
     within: Duration,
 ) -> Result<(String, Vec<SocketAddr>), String> {
     let port = url.port_or_known_default().unwrap_or(80);
+    if policy.loopback_only
+        && let Some(Host::Domain(domain)) = url.host()
+        && !domain.eq_ignore_ascii_case("localhost")
+    {
+        return Err(format!(
+            "refused by the sandbox's outbound policy: only loopback targets are allowed \
+             (--loopback-only-targets), and {domain} is not resolved"
+        ));
+    }
     let (domain, addresses) = match url.host() {
         Some(Host::Ipv4(ip)) => (String::new(), vec![SocketAddr::new(IpAddr::V4(ip), port)]),
         Some(Host::Ipv6(ip)) => (String::new(), vec![SocketAddr::new(IpAddr::V6(ip), port)]),
@@ -403,7 +416,15 @@ async fn resolve_checked(
         }
         None => return Err(format!("{url} has no host")),
     };
-    if !policy.allow_private_targets {
+    if policy.loopback_only {
+        if let Some(address) = addresses.iter().find(|a| !a.ip().is_loopback()) {
+            return Err(format!(
+                "refused by the sandbox's outbound policy: only loopback targets are allowed \
+                 (--loopback-only-targets), and {} is not one",
+                address.ip()
+            ));
+        }
+    } else if !policy.allow_private_targets {
         for address in &addresses {
             if let Some(reason) = address_policy::refusal_reason(address.ip()) {
                 let host = url.host_str().unwrap_or_default();

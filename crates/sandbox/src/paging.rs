@@ -44,7 +44,16 @@ impl PageRequest {
             }
             *slot = Some(value.to_string());
         }
-        let offset = number(&mut errors, "offset", offset, 0, u32::MAX, 0);
+        // The document's bound (a JVM `int`), not u32's: Schemathesis sent
+        // offset=2147483648 and the sandbox answered 200.
+        let offset = number(
+            &mut errors,
+            "offset",
+            offset,
+            0,
+            connections_spec::MAX_INT32,
+            0,
+        );
         let limit = number(
             &mut errors,
             "limit",
@@ -142,6 +151,7 @@ mod tests {
         );
         assert_eq!(parse("offset=5&limit=100").unwrap().limit, 100);
         assert_eq!(parse("limit=1").unwrap().limit, 1);
+        assert_eq!(parse("offset=2147483647").unwrap().offset, 2_147_483_647);
         for (query, field) in [
             ("limit=0", "limit"),
             ("limit=101", "limit"),
@@ -149,6 +159,7 @@ mod tests {
             ("offset=-1", "offset"),
             ("offset=1.5", "offset"),
             ("offset=99999999999", "offset"),
+            ("offset=2147483648", "offset"),
             ("page=2", "page"),
             ("limit=5&limit=6", "limit"),
         ] {

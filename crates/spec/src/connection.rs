@@ -43,7 +43,7 @@ pub struct Connection {
     pub modified_at: DateTime<Utc>,
     /// The revision, starting at 1 and incremented by every update.
     /// Absent from the documented create and update responses. At most
-    /// 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
+    /// 2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 2147483647)]
     pub revision: Option<u32>,
@@ -71,14 +71,13 @@ pub struct Connection {
     pub url_parameters: Option<Vec<NameValue>>,
     /// The kind of system the connection talks to.
     pub system_type: SystemType,
-    /// Connect timeout in milliseconds, 0 to 2147483647 (see
-    /// [`MAX_INT32`](crate::MAX_INT32)). Present in every documented
-    /// response, so required.
+    /// Connect timeout in milliseconds, 0 to 2147483647. Present in every
+    /// documented response, so required.
     #[schema(minimum = 0, maximum = 2147483647)]
     pub connection_timeout: u32,
     /// Read (socket) timeout in milliseconds. Optional: the list example
     /// is cut off before it in every public copy, so "every example has
-    /// it" cannot be shown. 0 to 2147483647 (see [`MAX_INT32`](crate::MAX_INT32)).
+    /// it" cannot be shown. 0 to 2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 2147483647)]
     pub socket_timeout: Option<u32>,
@@ -136,8 +135,9 @@ pub struct ConnectionInput {
     pub url_parameters: Option<Vec<NameValue>>,
     /// The kind of system the connection talks to.
     pub system_type: SystemType,
-    /// Connect timeout in milliseconds, 0 to 2147483647 (see
-    /// [`MAX_INT32`](crate::MAX_INT32)).
+    /// Connect timeout in milliseconds, 0 to 2147483647: the largest JVM
+    /// `int`, what Personalize's servers hold (no bound is published). An
+    /// integral number written as a float (`1000.0`) is an integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 2147483647)]
     pub connection_timeout: Option<u32>,

@@ -22,8 +22,10 @@ use crate::{
     test_connection::{TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse},
 };
 
-/// The contract's semantic version, written to `info.version`.
-pub const CONTRACT_VERSION: &str = "1.0.0";
+/// The contract's semantic version, written to `info.version`: this
+/// crate's package version (`crates/spec/Cargo.toml`), the one place it is
+/// kept; `cargo xtask release` stamps it there.
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The regional base URLs.
 ///

@@ -70,8 +70,7 @@ pub struct Link {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// How many connections to skip (default 0), at most 2147483647 (see
-    /// [`MAX_INT32`](crate::MAX_INT32)).
+    /// How many connections to skip (default 0), at most 2147483647.
     #[param(minimum = 0, maximum = 2147483647)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u32>,

@@ -41,7 +41,8 @@ pub async fn start_sandbox() -> RunningSandbox {
     let config = SandboxConfig {
         token: Some(TOKEN.to_string()),
         outbound: OutboundPolicy {
-            allow_private_targets: true,
+            loopback_only: true,
+            ..OutboundPolicy::default()
         },
         ..SandboxConfig::ephemeral()
     };

@@ -1398,3 +1398,26 @@ fn the_readme_lists_every_rule() {
         );
     }
 }
+
+#[test]
+fn unknown_and_cyclic_references_are_errors_naming_the_side() {
+    let mut missing = api();
+    missing["components"]["schemas"]["Req"]["properties"]["size"] =
+        json!({"$ref": "#/components/schemas/Nope"});
+    let err = compare(&api(), &missing).unwrap_err();
+    assert!(
+        matches!(&err, BreakingError::UnknownRef { side: "revision", reference, .. }
+            if reference == "#/components/schemas/Nope"),
+        "{err}"
+    );
+    let mut cyclic = api();
+    cyclic["components"]["schemas"]["Loop"] = json!({"$ref": "#/components/schemas/Loop"});
+    cyclic["components"]["schemas"]["Req"]["properties"]["size"] =
+        json!({"$ref": "#/components/schemas/Loop"});
+    let err = compare(&cyclic, &api()).unwrap_err();
+    assert!(
+        matches!(&err, BreakingError::UnknownRef { side: "base", reference, .. }
+            if reference.contains("cycle")),
+        "{err}"
+    );
+}

@@ -257,3 +257,112 @@ async fn bad_flags_and_unusable_databases_exit_with_a_clear_error() {
         assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
     }
 }
+
+/// Runs the binary with `args` (and `env`) until it exits; its status and
+/// stderr.
+async fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    let output = within(
+        Command::new(BINARY)
+            .args(args)
+            .envs(env.iter().copied())
+            .env_remove("CONNECTIONS_SANDBOX_TOKEN")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap();
+    assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_empty_database_path_is_refused() {
+    for (args, env) in [
+        (vec!["--listen", "127.0.0.1:0", "--db", ""], vec![]),
+        (
+            vec!["--listen", "127.0.0.1:0"],
+            vec![("CONNECTIONS_SANDBOX_DB", "")],
+        ),
+    ] {
+        let (status, stderr) = run_to_exit(&args, &env).await;
+        assert!(!status.success(), "{args:?} {env:?} started");
+        assert!(
+            stderr.contains("--db") && stderr.contains("empty"),
+            "{stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_written_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("read-only.db");
+    let args = db_args(&db, "t");
+    // A first run creates the database.
+    let mut first = spawn(&args).await;
+    first.child.kill().await.unwrap();
+    within(first.child.wait()).await.unwrap();
+    // Move the WAL into the file, so the file's header is the one read.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(db.with_extension("db-wal")).map_or(0, |m| m.len()),
+        0
+    );
+    // A write version above 2 makes SQLite open the file read-only (for
+    // any user, root included): reads work, every write fails.
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[18] = 3;
+    std::fs::write(&db, bytes).unwrap();
+    let (status, stderr) = run_to_exit(&args, &[]).await;
+    assert!(
+        !status.success(),
+        "the sandbox started on a read-only database"
+    );
+    assert!(
+        stderr.contains(db.to_str().unwrap()) && stderr.contains("cannot be written"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("readonly").count(),
+        1,
+        "the cause once: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn start_up_errors_name_the_path_and_say_their_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_db = dir.path().join("text.db");
+    std::fs::write(
+        &not_a_db,
+        "this is not a SQLite database, just text that is long enough",
+    )
+    .unwrap();
+    let missing_dir = dir.path().join("file-not-dir");
+    std::fs::write(&missing_dir, "").unwrap();
+    let under_a_file = missing_dir.join("sandbox.db");
+    for (path, cause) in [
+        (&not_a_db, "file is not a database"),
+        (&under_a_file, "cannot create the directory"),
+    ] {
+        let (status, stderr) = run_to_exit(
+            &["--listen", "127.0.0.1:0", "--db", path.to_str().unwrap()],
+            &[],
+        )
+        .await;
+        assert!(!status.success());
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(last.contains(cause), "{stderr}");
+        assert_eq!(last.matches(cause).count(), 1, "{last}");
+        assert!(last.contains(path.to_str().unwrap()), "{last}");
+    }
+}

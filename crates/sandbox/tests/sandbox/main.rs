@@ -10,6 +10,7 @@ mod concurrency;
 mod conformance;
 mod docs;
 mod faults;
+mod hardening;
 mod paging;
 mod target;
 mod test_connection;

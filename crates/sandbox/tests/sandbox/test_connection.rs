@@ -316,6 +316,39 @@ async fn by_default_internal_targets_are_refused_and_never_contacted() {
 }
 
 #[tokio::test]
+async fn loopback_only_targets_reach_loopback_and_nothing_else() {
+    // For CI and fuzzers: no generated URL may leave the machine, not even
+    // as a DNS query.
+    let target = Target::start().await;
+    let sandbox = start_with(|c| c.outbound.loopback_only = true).await;
+    let raw = Raw::new(&sandbox);
+    let port = target.base.rsplit(':').next().unwrap().to_string();
+    for url in [
+        format!("{}/echo", target.base),
+        format!("http://localhost:{port}/echo"),
+    ] {
+        let result = test(&raw, connection(&url)).await;
+        assert_eq!(result["statusCode"], 202, "{url}: {result}");
+    }
+    for url in [
+        "http://example.com/hook".to_string(),
+        "http://10.0.0.1/hook".to_string(),
+        "http://93.184.215.14/hook".to_string(),
+        "http://[2001:db8::1]/hook".to_string(),
+    ] {
+        let result = test(&raw, connection(&url)).await;
+        assert!(result["statusCode"].is_null(), "{url}: {result}");
+        let error = result["error"].as_str().unwrap();
+        assert!(
+            error.contains("only loopback targets") && error.contains("--loopback-only-targets"),
+            "{url}: {error}"
+        );
+    }
+    assert_eq!(target.seen().len(), 2);
+    within(sandbox.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
 async fn the_documented_test_request_is_accepted() {
     // Sitecore's test-a-connection request body, unchanged: the sandbox
     // validates and answers it (its URL is a public host, so the policy

@@ -6,12 +6,44 @@
 //! (`sha256sum -c SHA256SUMS` checks it). The files are copied from the
 //! committed ones, so the bundle is byte-identical run to run.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
-use crate::{
-    regenerate::{DOCUMENT_30_JSON, DOCUMENT_JSON, DOCUMENT_YAML, REFERENCE_HTML},
+use super::{
+    regenerate::{self, DOCUMENT_30_JSON, DOCUMENT_JSON, DOCUMENT_YAML, REFERENCE_HTML},
     release::{self, CHANGELOG, ReleaseError},
 };
+
+/// `cargo xtask publish`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to build the bundle (default: target/publish/ in the workspace).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Builds the bundle from the committed files, once they are up to date.
+pub fn run(root: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let artifacts = regenerate::render()?;
+    let drifted = regenerate::drifted(root, &artifacts);
+    if !drifted.is_empty() {
+        for path in &drifted {
+            eprintln!("drifted: {path}");
+        }
+        anyhow::bail!(
+            "generated files are out of date: run `cargo xtask regenerate` before publishing"
+        );
+    }
+    let out = args.out.unwrap_or_else(|| root.join(DEFAULT_OUT));
+    let names = bundle(root, &out)?;
+    for name in &names {
+        println!("{}", out.join(name).display());
+    }
+    println!("bundle: {} files in {}", names.len(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
 
 /// The default bundle directory, relative to the workspace root.
 pub const DEFAULT_OUT: &str = "target/publish";

@@ -1,0 +1,335 @@
+//! `cargo xtask consumers`: other teams' tools on the published documents,
+//! used for real against a throwaway sandbox.
+//!
+//! Every tool is pinned and installed by the task itself, under `target/`:
+//! Python's in a virtual environment from `consumers/python/requirements.txt`
+//! (every package at an exact version), Node's with `npm ci` from
+//! `consumers/typescript/package-lock.json`. The checks:
+//!
+//! - `yaml`: `openapi/connections.yaml` loads as exactly the JSON document
+//!   under a YAML 1.1 loader (PyYAML) and a YAML 1.2 loader (ruamel.yaml);
+//! - `python`: openapi-python-client, default settings, generates a client
+//!   from each published document (3.1 JSON, YAML, the 3.0 form);
+//!   `consumers/python/flow.py` parses every example body with it and runs
+//!   create, list, retrieve, update and test against the sandbox;
+//! - `typescript`: openapi-typescript generates the types from the JSON and
+//!   the YAML (which must give the same file), `tsc --strict` checks the
+//!   document's examples against them and `consumers/typescript/src/flow.ts`,
+//!   which then runs the same calls through openapi-fetch;
+//! - `schemathesis`: Schemathesis with every check, all four phases, a fixed
+//!   seed and a bounded number of examples: zero failures.
+//!
+//! The sandbox runs in this process on 127.0.0.1 with a random token; its
+//! connection tests reach loopback addresses only, so nothing a fuzzer
+//! generates leaves the machine.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+use anyhow::{Context as _, bail};
+use connections_sandbox::{OutboundPolicy, Sandbox, SandboxConfig};
+
+/// The Schemathesis run CI makes: every check, every phase, fixed seed.
+pub const SCHEMATHESIS_ARGS: &[&str] = &[
+    "--checks",
+    "all",
+    "--phases",
+    "examples,coverage,fuzzing,stateful",
+    "--max-examples",
+    "40",
+    "--seed",
+    "1",
+];
+
+/// The documents openapi-python-client is run on.
+const PYTHON_DOCUMENTS: &[&str] = &[
+    "openapi/connections.json",
+    "openapi/connections.yaml",
+    "openapi/connections.openapi-3.0.json",
+];
+
+/// The checks of the task, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Check {
+    /// The YAML document equals the JSON under YAML 1.1 and 1.2 loaders.
+    Yaml,
+    /// openapi-python-client's clients, used for real.
+    Python,
+    /// openapi-typescript's types with openapi-fetch, strict tsc.
+    Typescript,
+    /// Schemathesis against the sandbox.
+    Schemathesis,
+}
+
+/// What `cargo xtask consumers` runs.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run only these checks (default: all of them).
+    #[arg(long = "only", value_enum)]
+    pub only: Vec<Check>,
+}
+
+/// Runs the checks; exit 0 when all pass, 1 when one failed (2, through
+/// the error, when a tool could not be installed or the sandbox not started).
+pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
+    let selected = |check| options.only.is_empty() || options.only.contains(&check);
+    let work = root.join("target/consumers");
+    fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    let needs_python =
+        selected(Check::Yaml) || selected(Check::Python) || selected(Check::Schemathesis);
+    let venv = work.join("venv");
+    if needs_python {
+        python_tools(root, &venv)?;
+    }
+    if selected(Check::Typescript) {
+        node_tools(root)?;
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let sandbox = runtime
+        .block_on(Sandbox::start(SandboxConfig {
+            outbound: OutboundPolicy {
+                loopback_only: true,
+                ..OutboundPolicy::default()
+            },
+            ..SandboxConfig::ephemeral()
+        }))
+        .context("cannot start the sandbox")?;
+    let base_url = sandbox.base_url().to_string();
+    let token = sandbox.token().to_string();
+    println!("sandbox listening on {base_url}");
+
+    let mut results: Vec<(String, bool)> = Vec::new();
+    let mut record = |name: String, passed: bool| {
+        println!("{} {name}", if passed { "passed:" } else { "FAILED:" });
+        results.push((name, passed));
+    };
+    let python = venv.join("bin/python");
+    if selected(Check::Yaml) {
+        step("yaml: the YAML document under YAML 1.1 and 1.2 loaders");
+        let passed = status(
+            Command::new(&python)
+                .arg("consumers/python/yaml_equals_json.py")
+                .args(["openapi/connections.json", "openapi/connections.yaml"])
+                .current_dir(root),
+        )?;
+        record("yaml".into(), passed);
+    }
+    if selected(Check::Python) {
+        for document in PYTHON_DOCUMENTS {
+            step(&format!("python: openapi-python-client on {document}"));
+            let name = Path::new(document)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let client = work.join("python").join(&name);
+            let generated = status(
+                Command::new(venv.join("bin/openapi-python-client"))
+                    .args([
+                        "generate",
+                        "--overwrite",
+                        "--path",
+                        document,
+                        "--output-path",
+                    ])
+                    .arg(&client)
+                    .env("PATH", path_with(&venv.join("bin")))
+                    .current_dir(root),
+            )?;
+            let passed = generated
+                && status(
+                    Command::new(&python)
+                        .arg("consumers/python/flow.py")
+                        .arg("--client")
+                        .arg(&client)
+                        .args(["--document", "openapi/connections.json"])
+                        .args(["--base-url", &base_url, "--token", &token])
+                        .current_dir(root),
+                )?;
+            record(format!("python ({document})"), passed);
+        }
+    }
+    if selected(Check::Typescript) {
+        step("typescript: openapi-typescript, tsc --strict, openapi-fetch");
+        record("typescript".into(), typescript(root, &base_url, &token)?);
+    }
+    if selected(Check::Schemathesis) {
+        step(&format!(
+            "schemathesis: {} against the sandbox",
+            SCHEMATHESIS_ARGS.join(" ")
+        ));
+        // Schemathesis and Hypothesis keep their state in the working
+        // directory (.schemathesis/, .hypothesis/): run it under target/.
+        let cwd = work.join("schemathesis");
+        let _ = fs::remove_dir_all(&cwd);
+        fs::create_dir_all(&cwd)?;
+        let passed = status(
+            Command::new(venv.join("bin/schemathesis"))
+                .arg("run")
+                .arg(root.join("openapi/connections.json"))
+                .args(["--url", &base_url])
+                .arg("-H")
+                .arg(format!("Authorization: Bearer {token}"))
+                .args(SCHEMATHESIS_ARGS)
+                .env("SCHEMATHESIS_TELEMETRY", "false")
+                .current_dir(&cwd),
+        )?;
+        record("schemathesis".into(), passed);
+    }
+    runtime.block_on(sandbox.shutdown())?;
+
+    println!();
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|(_, passed)| !passed)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    println!(
+        "consumers: {} passed, {} failed",
+        results.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("failed: {}", failed.join(", "));
+        Ok(ExitCode::from(super::exit::CHECK_FAILED))
+    }
+}
+
+fn typescript(root: &Path, base_url: &str, token: &str) -> anyhow::Result<bool> {
+    let dir = root.join("consumers/typescript");
+    let bin = dir.join("node_modules/.bin");
+    fs::create_dir_all(dir.join("generated"))?;
+    for (document, out) in [
+        ("../../openapi/connections.json", "generated/schema.d.ts"),
+        (
+            "../../openapi/connections.yaml",
+            "generated/schema-from-yaml.d.ts",
+        ),
+    ] {
+        if !status(
+            Command::new(bin.join("openapi-typescript"))
+                .args([document, "-o", out])
+                .current_dir(&dir),
+        )? {
+            return Ok(false);
+        }
+    }
+    let from_json = fs::read(dir.join("generated/schema.d.ts"))?;
+    let from_yaml = fs::read(dir.join("generated/schema-from-yaml.d.ts"))?;
+    if from_json != from_yaml {
+        println!("the types generated from the YAML differ from those of the JSON");
+        return Ok(false);
+    }
+    Ok(status(
+        Command::new("node")
+            .args([
+                "examples.mjs",
+                "../../openapi/connections.json",
+                "generated/examples.ts",
+            ])
+            .current_dir(&dir),
+    )? && status(
+        Command::new(bin.join("tsc"))
+            .args(["-p", "."])
+            .current_dir(&dir),
+    )? && status(
+        Command::new("node")
+            .args(["dist/src/flow.js", base_url, token])
+            .current_dir(&dir),
+    )?)
+}
+
+/// Creates the virtual environment and installs the pinned requirements,
+/// unless the environment already holds exactly these requirements.
+fn python_tools(root: &Path, venv: &Path) -> anyhow::Result<()> {
+    let requirements = root.join("consumers/python/requirements.txt");
+    let stamp = venv.join("requirements.sha256");
+    let wanted = digest(&requirements)?;
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    step("installing the pinned Python tools (consumers/python/requirements.txt)");
+    if !venv.join("bin/python").exists() {
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        require(
+            Command::new(&python).args(["-m", "venv"]).arg(venv),
+            &format!("{python} -m venv (set PYTHON to another interpreter)"),
+        )?;
+    }
+    require(
+        Command::new(venv.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements),
+        "pip install -r consumers/python/requirements.txt",
+    )?;
+    fs::write(&stamp, wanted)?;
+    Ok(())
+}
+
+/// `npm ci` in `consumers/typescript`, unless its lock file is installed.
+fn node_tools(root: &Path) -> anyhow::Result<()> {
+    let dir = root.join("consumers/typescript");
+    let stamp = dir.join("node_modules/.package-lock.sha256");
+    let wanted = digest(&dir.join("package-lock.json"))?;
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    step("installing the pinned Node tools (consumers/typescript/package-lock.json)");
+    require(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir),
+        "npm ci in consumers/typescript",
+    )?;
+    fs::write(&stamp, wanted)?;
+    Ok(())
+}
+
+fn digest(path: &Path) -> anyhow::Result<String> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(super::release::sha256_hex(&bytes))
+}
+
+fn step(title: &str) {
+    println!("\n==> {title}");
+}
+
+/// Runs a command with inherited output; whether it exited 0. A command
+/// that cannot be started is an error naming it.
+fn status(command: &mut Command) -> anyhow::Result<bool> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {program}"))?;
+    Ok(status.success())
+}
+
+fn require(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    if !status(command)? {
+        bail!("{what} failed");
+    }
+    Ok(())
+}
+
+fn path_with(dir: &Path) -> std::ffi::OsString {
+    let mut paths = vec![PathBuf::from(dir)];
+    if let Some(existing) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}
