@@ -25,7 +25,8 @@ fn every_help_matches_its_golden_file() {
             "publish",
             "conformance",
             "bench",
-            "consumers"
+            "consumers",
+            "bench-schemathesis"
         ]
     );
     for name in names {
