@@ -860,25 +860,31 @@ fn query_cases(contract: &Contract, operation: &Operation) -> Vec<Case> {
             });
         }
     }
-    // Allowed values of two parameters together (offset with limit): each
-    // pair of one parameter's allowed values with another's.
-    let singles: Vec<&Case> = out
-        .iter()
-        .filter(|c| c.variant.polarity == Polarity::Positive && c.query.len() == 1)
-        .collect();
+    // Two parameters together (offset with limit): each pair of one
+    // parameter's values with another's where at least one is allowed; the
+    // pair is forbidden when one of its values is.
+    let singles: Vec<&Case> = out.iter().filter(|c| c.query.len() == 1).collect();
     let mut pairs = Vec::new();
     for (i, first) in singles.iter().enumerate() {
         for second in singles.iter().skip(i + 1) {
-            if first.query[0].0 == second.query[0].0 {
+            let polarities = (first.variant.polarity, second.variant.polarity);
+            if first.query[0].0 == second.query[0].0
+                || polarities == (Polarity::Negative, Polarity::Negative)
+            {
                 continue;
             }
+            let (polarity, constraint) = match polarities {
+                (Polarity::Negative, _) => (Polarity::Negative, &first.variant.constraint),
+                (_, Polarity::Negative) => (Polarity::Negative, &second.variant.constraint),
+                _ => (Polarity::Positive, &first.variant.constraint),
+            };
             let query = vec![first.query[0].clone(), second.query[0].clone()];
             let text: Vec<String> = query.iter().map(|(n, v)| format!("{n}={v}")).collect();
             pairs.push(Case {
                 variant: Variant {
-                    polarity: Polarity::Positive,
-                    label: format!("?{} (two allowed values together)", text.join("&")),
-                    constraint: first.variant.constraint.clone(),
+                    polarity,
+                    label: format!("?{} (two parameters together)", text.join("&")),
+                    constraint: constraint.clone(),
                     value: Value::Null,
                 },
                 query,
