@@ -43,9 +43,9 @@ pub enum Task {
     /// against a sandbox started in this process; exit 0 passed, 1
     /// violations, 2 could not run.
     Conformance(cmd::conformance::Args),
-    /// Measure the conformance validator (Rust, with criterion) and
-    /// Python's jsonschema side by side on the same payloads, and print
-    /// the table.
+    /// Measure side by side with other tools, in one run: the conformance
+    /// validator and Python's jsonschema; the sandbox and a bare axum
+    /// handler under wrk; our coverage + stateful phases and Schemathesis.
     Bench(cmd::bench::Args),
     /// Other teams' tools on the published documents, installed pinned
     /// under target/: YAML 1.1 and 1.2 loaders, openapi-python-client,

@@ -410,7 +410,12 @@ fn live_suite(contract: &Contract, runs: usize) -> anyhow::Result<(Vec<Duration>
             ..SandboxConfig::ephemeral()
         })
         .await?;
-        let config = LiveConfig::new(sandbox.base_url().parse()?, token);
+        let mut config = LiveConfig::new(sandbox.base_url().parse()?, token);
+        // The scripted scenario (`cargo xtask bench-schemathesis` measures
+        // the generative phases).
+        config.generative.phases = [connections_conformance::phases::Phase::Stateful]
+            .into_iter()
+            .collect();
         let mut durations = Vec::with_capacity(runs);
         let mut checks = 0;
         for run in 0..=runs {

@@ -49,6 +49,29 @@ pub enum Command {
     /// Run the conformance scenario against a running server, with a
     /// bearer token or with client credentials to fetch one.
     Live(Box<LiveArgs>),
+    /// Send the failing cases of a live run again (their case files) and
+    /// say, for each, FIXED or STILL FAILING.
+    Replay(Box<ReplayArgs>),
+}
+
+/// `conformance replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The document.
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    /// The server to send the cases to (their own host is replaced).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Url,
+    /// How requests authenticate.
+    #[command(flatten)]
+    pub auth: LiveAuthArgs,
+    /// Seconds each request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// The case files (`case-NNN-<operation>.json`).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 /// Where the document comes from.
@@ -127,7 +150,6 @@ pub struct ValidateArgs {
 #[command(group(
     ArgGroup::new("authentication")
         .args(["token", "client_id"])
-        .required(true)
         .multiple(false)
 ))]
 pub struct LiveAuthArgs {
@@ -237,8 +259,8 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub document: DocumentArgs,
     /// The server's base URL, such as `https://api-engage-eu.sitecorecloud.io`.
-    #[arg(long, value_name = "URL")]
-    pub base_url: Url,
+    #[arg(long, value_name = "URL", required_unless_present = "list_checks")]
+    pub base_url: Option<Url>,
     /// How requests authenticate.
     #[command(flatten)]
     pub auth: LiveAuthArgs,
@@ -253,9 +275,67 @@ pub struct LiveArgs {
     /// testConnection calls); default: the server's own /v2/connections.
     #[arg(long, value_name = "URL")]
     pub probe_url: Option<String>,
+    /// The phases to run, comma-separated: stateful, examples, coverage,
+    /// fuzzing (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "PHASE,...")]
+    pub phases: Vec<crate::phases::Phase>,
+    /// Only these checks, comma-separated (`all` for every one; see
+    /// --list-checks).
+    #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+    pub checks: Vec<String>,
+    /// Leave out these checks, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+    pub exclude_checks: Vec<String>,
+    /// The seed (printed on every run): the same seed against the same
+    /// server sends the same requests.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// At most N coverage cases per operation (spread over its members),
+    /// and N fuzzing cases per operation (default: 20).
+    #[arg(long, value_name = "N")]
+    pub max_cases: Option<usize>,
+    /// Where each failing case is written as a JSON file, for
+    /// `conformance replay`.
+    #[arg(long, value_name = "DIR", default_value = "conformance-cases")]
+    pub cases_dir: PathBuf,
+    /// Write every exchange to this file as HAR 1.2 (token redacted).
+    #[arg(long, value_name = "PATH")]
+    pub har: Option<PathBuf>,
+    /// Print every check with one line each, and exit.
+    #[arg(long, exclusive = true)]
+    pub list_checks: bool,
     /// The report.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl LiveArgs {
+    /// A full run of every phase against `base_url`, with the defaults of
+    /// the command line (case files under `cases_dir`).
+    pub fn new(
+        document: DocumentArgs,
+        base_url: Url,
+        auth: LiveAuthArgs,
+        cases_dir: PathBuf,
+    ) -> Self {
+        Self {
+            document,
+            base_url: Some(base_url),
+            auth,
+            read_only: false,
+            timeout: 30,
+            probe_url: None,
+            phases: Vec::new(),
+            checks: Vec::new(),
+            exclude_checks: Vec::new(),
+            seed: None,
+            max_cases: None,
+            cases_dir,
+            har: None,
+            list_checks: false,
+            output: OutputArgs::default(),
+        }
+    }
 }
 
 /// The examples under `conformance live --help`.
@@ -318,6 +398,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Examples(args) => examples(&args),
         Command::Validate(args) => validate(&args),
         Command::Live(args) => live(&args),
+        Command::Replay(args) => replay(&args),
     }
 }
 
@@ -544,6 +625,13 @@ fn read_stdin() -> (String, Result<String, CliError>) {
 
 /// `conformance live`.
 pub fn live(args: &LiveArgs) -> u8 {
+    if args.list_checks {
+        print!("{}", crate::checks::list());
+        return exit::PASSED;
+    }
+    let Some(base_url) = args.base_url.clone() else {
+        return could_not_run(&"no --base-url");
+    };
     let (contract, _) = match load_contract(&args.document) {
         Ok(loaded) => loaded,
         Err(error) => return could_not_run(&error),
@@ -566,13 +654,30 @@ pub fn live(args: &LiveArgs) -> u8 {
         (Some(token), None) => token.clone(),
         (None, None) => String::new(),
     };
+    let checks = match crate::checks::CheckSelection::new(&args.checks, &args.exclude_checks) {
+        Ok(checks) => checks,
+        Err(error) => return could_not_run(&error),
+    };
+    let generative = crate::phases::GenerativeConfig {
+        phases: if args.phases.is_empty() {
+            crate::phases::Phase::ALL.into_iter().collect()
+        } else {
+            args.phases.iter().copied().collect()
+        },
+        checks,
+        seed: args.seed.unwrap_or_else(crate::generate::rng::fresh_seed),
+        max_cases: args.max_cases,
+        case_dir: Some(args.cases_dir.clone()),
+        har: args.har.clone(),
+    };
     let config = LiveConfig {
-        base_url: args.base_url.clone(),
+        base_url,
         token,
         read_only: args.read_only,
         timeout,
         probe_url: args.probe_url.clone(),
         client_secret: args.auth.client_secret.clone(),
+        generative,
     };
     let to_stderr = args.output.output.is_none() && args.output.format != Format::Human;
     let result = runtime.block_on(run_live(&contract, &config, |line| {
@@ -588,6 +693,64 @@ pub fn live(args: &LiveArgs) -> u8 {
     };
     match emit(&report, &args.output, true) {
         Ok(()) => exit_code(&report),
+        Err(error) => could_not_run(&error),
+    }
+}
+
+/// `conformance replay`.
+pub fn replay(args: &ReplayArgs) -> u8 {
+    let (contract, _) = match load_contract(&args.document) {
+        Ok(loaded) => loaded,
+        Err(error) => return could_not_run(&error),
+    };
+    let mut cases = Vec::new();
+    for file in &args.files {
+        match crate::replay::CaseFile::read(file) {
+            Ok(case) => cases.push(case),
+            Err(error) => return could_not_run(&error),
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return could_not_run(&CliError::Runtime(error)),
+    };
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let token = match (&args.auth.token, args.auth.client_credentials()) {
+        (_, Some(credentials)) => {
+            match runtime.block_on(fetch_access_token(credentials, timeout)) {
+                Ok(token) => token.secret().to_string(),
+                Err(error) => return could_not_run(&error),
+            }
+        }
+        (Some(token), None) => token.clone(),
+        (None, None) => String::new(),
+    };
+    let mut config = LiveConfig::new(args.base_url.clone(), token);
+    config.timeout = timeout;
+    config.client_secret = args.auth.client_secret.clone();
+    let result = runtime.block_on(crate::replay::replay(&contract, &config, &cases, |line| {
+        println!("{line}")
+    }));
+    match result {
+        Ok((verdicts, _)) => {
+            let failing = verdicts
+                .iter()
+                .filter(|v| **v == crate::replay::Verdict::StillFailing)
+                .count();
+            println!(
+                "replay: {} case(s), {} fixed, {failing} still failing",
+                verdicts.len(),
+                verdicts.len() - failing
+            );
+            if failing == 0 {
+                exit::PASSED
+            } else {
+                exit::VIOLATIONS
+            }
+        }
         Err(error) => could_not_run(&error),
     }
 }

@@ -17,12 +17,18 @@
 //!   [`exit`] names the exit codes.
 #![deny(missing_docs)]
 
+pub mod checks;
 pub mod cli;
 pub mod contract;
 pub mod examples;
 pub mod exit;
+mod fuzzing;
+pub mod generate;
+pub mod har;
 pub mod live;
 pub mod payload;
+pub mod phases;
+pub mod replay;
 pub mod report;
 
 pub use contract::{ConformanceError, Contract, Violation};

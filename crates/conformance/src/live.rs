@@ -32,7 +32,6 @@
 
 use std::{
     collections::BTreeSet,
-    hash::{BuildHasher, Hasher},
     time::{Duration, Instant},
 };
 
@@ -89,6 +88,8 @@ pub struct LiveConfig {
     /// The client secret the token was fetched with, if it was: every
     /// rendering writes `$CONNECTIONS_CLIENT_SECRET` in its place.
     pub client_secret: Option<String>,
+    /// What runs, which checks are reported, the seed and the bounds.
+    pub generative: crate::phases::GenerativeConfig,
 }
 
 impl LiveConfig {
@@ -101,6 +102,7 @@ impl LiveConfig {
             timeout: Duration::from_secs(30),
             probe_url: None,
             client_secret: None,
+            generative: crate::phases::GenerativeConfig::default(),
         }
     }
 }
@@ -133,6 +135,9 @@ pub enum LiveError {
     /// message names the token URL and the OAuth error.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// A case file or the HAR file could not be written.
+    #[error("cannot write {0}")]
+    Output(String),
 }
 
 /// Obtains an access token with client credentials, by the same flow as
@@ -162,7 +167,7 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client, LiveError> {
 
 /// How a request authenticates.
 #[derive(Clone, Debug)]
-enum Credentials {
+pub(crate) enum Credentials {
     Token,
     Missing,
     Wrong(String),
@@ -170,13 +175,13 @@ enum Credentials {
 
 /// A request body.
 #[derive(Clone, Debug)]
-struct Body {
-    text: String,
-    content_type: &'static str,
+pub(crate) struct Body {
+    pub(crate) text: String,
+    pub(crate) content_type: &'static str,
 }
 
 impl Body {
-    fn json(value: &Value) -> Self {
+    pub(crate) fn json(value: &Value) -> Self {
         Self {
             text: value.to_string(),
             content_type: "application/json",
@@ -186,20 +191,22 @@ impl Body {
 
 /// A request to send and what to expect of it.
 #[derive(Clone, Debug)]
-struct Planned {
-    name: String,
-    operation: &'static str,
-    method: Method,
-    url: Url,
-    credentials: Credentials,
-    body: Option<Body>,
-    expected: Vec<u16>,
+pub(crate) struct Planned {
+    pub(crate) name: String,
+    pub(crate) operation: String,
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) credentials: Credentials,
+    pub(crate) body: Option<Body>,
+    pub(crate) expected: Vec<u16>,
 }
 
 /// What came back, when the generic checks are done.
 #[derive(Debug, Default)]
-struct Answer {
-    body: Option<Value>,
+pub(crate) struct Answer {
+    pub(crate) body: Option<Value>,
+    /// The status, when the server answered.
+    pub(crate) status: Option<u16>,
 }
 
 /// Runs the live suite; `progress` receives each check's line (token
@@ -209,35 +216,23 @@ pub async fn run_live(
     config: &LiveConfig,
     progress: impl FnMut(&str),
 ) -> Result<Report, LiveError> {
-    if !matches!(config.base_url.scheme(), "http" | "https") {
-        return Err(LiveError::BadBaseUrl(config.base_url.to_string()));
-    }
-    if config.token.is_empty() {
-        return Err(LiveError::NoToken);
-    }
-    let client = http_client(config.timeout)?;
-    let base = config.base_url.as_str().trim_end_matches('/').to_string();
-    let mut report = Report::new("live", base.clone(), contract.title());
-    report.redact(&config.token);
-    if let Some(secret) = &config.client_secret {
-        report.redact_as(secret, REDACTED_CLIENT_SECRET);
-    }
-    let mut runner = Runner {
-        contract,
-        config,
-        client,
-        base,
-        report,
-        progress,
-        answered_once: false,
-    };
+    let mut runner = Runner::new(contract, config, "live", progress)?;
+    runner.report.seed = Some(config.generative.seed);
     let started = Instant::now();
-    if config.read_only {
-        runner.read_only_scenario().await?;
-    } else {
-        runner.full_scenario().await?;
+    let generative = &config.generative;
+    (runner.progress)(&format!(
+        "seed {} (repeat this run with --seed {})",
+        generative.seed, generative.seed
+    ));
+    if generative.runs(crate::phases::Phase::Stateful) {
+        if config.read_only {
+            runner.read_only_scenario().await?;
+        } else {
+            runner.full_scenario().await?;
+        }
+        runner.negative_checks().await?;
     }
-    runner.negative_checks().await?;
+    crate::phases::run_phases(&mut runner).await?;
     let mut report = runner.report;
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)
@@ -255,19 +250,16 @@ pub fn unique_name() -> String {
 
 /// A random token (32 hex digits) for a throwaway server.
 pub fn random_token() -> String {
-    (0..4).map(|_| random_suffix()).collect()
+    format!(
+        "{:016x}{:016x}",
+        crate::generate::rng::random_u64(),
+        crate::generate::rng::random_u64()
+    )
 }
 
 /// Eight random hex digits.
-fn random_suffix() -> String {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    format!("{:08x}", hasher.finish() & 0xffff_ffff)
+pub(crate) fn random_suffix() -> String {
+    format!("{:08x}", crate::generate::rng::random_u64() & 0xffff_ffff)
 }
 
 /// The body the suite creates connections from: the document's
@@ -300,25 +292,67 @@ pub fn create_example(contract: &Contract) -> Option<Value> {
     })
 }
 
-struct Runner<'a, P> {
-    contract: &'a Contract,
-    config: &'a LiveConfig,
-    client: reqwest::Client,
-    base: String,
-    report: Report,
-    progress: P,
+pub(crate) struct Runner<'a, P> {
+    pub(crate) contract: &'a Contract,
+    pub(crate) config: &'a LiveConfig,
+    pub(crate) client: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) report: Report,
+    pub(crate) progress: P,
     /// Whether any request got an HTTP answer (before that, a transport
     /// error means the server cannot be reached at all).
-    answered_once: bool,
+    pub(crate) answered_once: bool,
+    /// Every exchange, when `--har` asks for them.
+    pub(crate) har: Option<crate::har::Har>,
+    /// The failing cases, when they are written to case files.
+    pub(crate) cases: Vec<crate::replay::CaseFile>,
 }
 
-impl<P: FnMut(&str)> Runner<'_, P> {
-    fn url(&self, path: &str) -> Result<Url, LiveError> {
+impl<'a, P: FnMut(&str)> Runner<'a, P> {
+    /// A runner with an empty report of `suite`, after checking the base
+    /// URL and the token.
+    pub(crate) fn new(
+        contract: &'a Contract,
+        config: &'a LiveConfig,
+        suite: &str,
+        progress: P,
+    ) -> Result<Self, LiveError> {
+        if !matches!(config.base_url.scheme(), "http" | "https") {
+            return Err(LiveError::BadBaseUrl(config.base_url.to_string()));
+        }
+        if config.token.is_empty() {
+            return Err(LiveError::NoToken);
+        }
+        let client = http_client(config.timeout)?;
+        let base = config.base_url.as_str().trim_end_matches('/').to_string();
+        let mut report = Report::new(suite, base.clone(), contract.title());
+        report.redact(&config.token);
+        if let Some(secret) = &config.client_secret {
+            report.redact_as(secret, REDACTED_CLIENT_SECRET);
+        }
+        Ok(Self {
+            contract,
+            config,
+            client,
+            base,
+            report,
+            progress,
+            answered_once: false,
+            har: config
+                .generative
+                .har
+                .as_ref()
+                .map(|_| crate::har::Har::new()),
+            cases: Vec::new(),
+        })
+    }
+
+    pub(crate) fn url(&self, path: &str) -> Result<Url, LiveError> {
         Url::parse(&format!("{}{path}", self.base))
             .map_err(|_| LiveError::BadBaseUrl(self.base.clone()))
     }
 
-    fn connection_url(&self, reference: &str) -> Result<Url, LiveError> {
+    pub(crate) fn connection_url(&self, reference: &str) -> Result<Url, LiveError> {
         let mut url = self.url("/v2/connections")?;
         url.path_segments_mut()
             .map_err(|()| LiveError::BadBaseUrl(self.base.clone()))?
@@ -326,17 +360,17 @@ impl<P: FnMut(&str)> Runner<'_, P> {
         Ok(url)
     }
 
-    fn planned(
+    pub(crate) fn planned(
         &self,
         name: impl Into<String>,
-        operation: &'static str,
+        operation: &str,
         method: Method,
         url: Url,
         expected: &[u16],
     ) -> Planned {
         Planned {
             name: name.into(),
-            operation,
+            operation: operation.to_string(),
             method,
             url,
             credentials: Credentials::Token,
@@ -345,7 +379,12 @@ impl<P: FnMut(&str)> Runner<'_, P> {
         }
     }
 
-    fn record(&mut self, check: Check) {
+    pub(crate) fn record(&mut self, mut check: Check) {
+        crate::checks::name_failures(&mut check);
+        self.config.generative.checks.apply(&mut check);
+        if check.failed() && check.failures.is_empty() {
+            check.outcome = crate::report::Outcome::Passed;
+        }
         let line = self.report.scrub(&progress_line(&check));
         (self.progress)(&line);
         self.report.push(check);
@@ -357,19 +396,119 @@ impl<P: FnMut(&str)> Runner<'_, P> {
 
     /// Sends a request, runs the generic checks and `values` on the parsed
     /// body, records the check.
-    async fn exchange(
+    pub(crate) async fn exchange(
         &mut self,
         planned: Planned,
         values: impl FnOnce(&Value, &mut Vec<Failure>),
     ) -> Result<Answer, LiveError> {
+        let (check, answer) = self.assess(&planned, values).await?;
+        self.keep(&planned, check);
+        Ok(answer)
+    }
+
+    /// Sends a request and runs the generic checks and `values` on the
+    /// parsed body; the check (failures named, deselected ones dropped) is
+    /// returned, not recorded: [`Runner::keep`] records it (a case being
+    /// shrunk sends many requests and keeps one).
+    pub(crate) async fn assess(
+        &mut self,
+        planned: &Planned,
+        values: impl FnOnce(&Value, &mut Vec<Failure>),
+    ) -> Result<(Check, Answer), LiveError> {
         let started = Instant::now();
-        let mut check = Check::new(planned.name.clone(), Some(planned.operation));
+        let mut check = Check::new(planned.name.clone(), Some(&planned.operation));
         check.expected_statuses = planned.expected.clone();
         check.request = Some(RequestSummary {
             method: planned.method.to_string(),
             url: planned.url.to_string(),
         });
-        check.curl = Some(curl_command(&planned));
+        check.curl = Some(curl_command(planned));
+        let received = self.send(planned).await?;
+        let Received {
+            status,
+            content_type,
+            headers,
+            text,
+        } = match received {
+            Ok(received) => received,
+            Err(reason) => {
+                check
+                    .failures
+                    .push(Failure::new(FailureKind::Transport, reason));
+                return Ok((self.settle(check, started), Answer::default()));
+            }
+        };
+        check.response = Some(ResponseSummary {
+            status,
+            content_type: content_type.clone(),
+            body_excerpt: excerpt(&text),
+        });
+        let body = self.check_response(
+            planned,
+            status,
+            content_type.as_deref(),
+            &text,
+            &mut check.failures,
+        );
+        check.failures.extend(crate::phases::header_failures(
+            self.contract,
+            &planned.operation,
+            status,
+            &headers,
+        ));
+        if let Some(body) = &body
+            && planned.expected.contains(&status)
+        {
+            values(body, &mut check.failures);
+        }
+        Ok((
+            self.settle(check, started),
+            Answer {
+                body,
+                status: Some(status),
+            },
+        ))
+    }
+
+    /// A finished check with its failures named and the deselected ones
+    /// dropped.
+    fn settle(&self, check: Check, started: Instant) -> Check {
+        let mut check = check.finish(started.elapsed());
+        crate::checks::name_failures(&mut check);
+        self.config.generative.checks.apply(&mut check);
+        if check.failed() && check.failures.is_empty() {
+            check.outcome = crate::report::Outcome::Passed;
+        }
+        check
+    }
+
+    /// Records an assessed check; a failing one is also kept as a case
+    /// file when they are asked for.
+    pub(crate) fn keep(&mut self, planned: &Planned, check: Check) {
+        self.record(check);
+        if let Some(check) = self.report.checks.last()
+            && check.failed()
+            && self.config.generative.case_dir.is_some()
+        {
+            let case = crate::replay::CaseFile::new(
+                planned,
+                check,
+                self.config.generative.seed,
+                &self.config.token,
+            );
+            self.cases.push(case);
+        }
+    }
+
+    /// Sends a request (recording it for the HAR file); `Err(reason)`
+    /// inside when no HTTP answer came, `Err` outside when no request ever
+    /// got one (the server cannot be reached).
+    pub(crate) async fn send(
+        &mut self,
+        planned: &Planned,
+    ) -> Result<Result<Received, String>, LiveError> {
+        let started = chrono::Utc::now();
+        let timer = Instant::now();
         let mut request = self
             .client
             .request(planned.method.clone(), planned.url.clone())
@@ -388,42 +527,20 @@ impl<P: FnMut(&str)> Runner<'_, P> {
             Ok(response) => read_response(response).await,
             Err(error) => Err(describe_transport_error(&error)),
         };
-        let (status, content_type, text) = match received {
-            Ok(received) => received,
-            Err(reason) => {
-                if !self.answered_once {
-                    return Err(LiveError::Unreachable {
-                        url: planned.url.to_string(),
-                        reason,
-                    });
-                }
-                check
-                    .failures
-                    .push(Failure::new(FailureKind::Transport, reason));
-                self.record(check.finish(started.elapsed()));
-                return Ok(Answer::default());
-            }
-        };
-        self.answered_once = true;
-        check.response = Some(ResponseSummary {
-            status,
-            content_type: content_type.clone(),
-            body_excerpt: excerpt(&text),
-        });
-        let body = self.check_response(
-            &planned,
-            status,
-            content_type.as_deref(),
-            &text,
-            &mut check.failures,
-        );
-        if let Some(body) = &body
-            && planned.expected.contains(&status)
-        {
-            values(body, &mut check.failures);
+        if let Some(har) = &mut self.har {
+            har.push(planned, received.as_ref().ok(), started, timer.elapsed());
         }
-        self.record(check.finish(started.elapsed()));
-        Ok(Answer { body })
+        match received {
+            Ok(received) => {
+                self.answered_once = true;
+                Ok(Ok(received))
+            }
+            Err(reason) if !self.answered_once => Err(LiveError::Unreachable {
+                url: planned.url.to_string(),
+                reason,
+            }),
+            Err(reason) => Ok(Err(reason)),
+        }
     }
 
     /// The checks every response gets; returns the parsed body.
@@ -435,7 +552,7 @@ impl<P: FnMut(&str)> Runner<'_, P> {
         text: &str,
         failures: &mut Vec<Failure>,
     ) -> Option<Value> {
-        let operation = match self.contract.operation(planned.operation) {
+        let operation = match self.contract.operation(&planned.operation) {
             Ok(operation) => operation,
             Err(error) => {
                 failures.push(Failure::new(FailureKind::Document, error.to_string()));
@@ -807,7 +924,7 @@ impl<P: FnMut(&str)> Runner<'_, P> {
                 None => None,
                 Some(Ok(next)) => Some(next),
                 Some(Err(failure)) => {
-                    self.fail_last(failure);
+                    self.fail_last(*failure);
                     return Ok(());
                 }
             };
@@ -838,36 +955,41 @@ impl<P: FnMut(&str)> Runner<'_, P> {
 
     /// Resolves a `next.href`; refuses one that leaves the server (the
     /// token would go elsewhere) or that was already read (a loop).
-    fn follow(&self, href: &str, seen: &BTreeSet<String>) -> Result<Url, Failure> {
+    fn follow(&self, href: &str, seen: &BTreeSet<String>) -> Result<Url, Box<Failure>> {
         let base = Url::parse(&format!("{}/", self.base))
-            .map_err(|e| Failure::value("/next/href", e.to_string()))?;
+            .map_err(|e| Box::new(Failure::value("/next/href", e.to_string())))?;
         let next = base.join(href).map_err(|e| {
-            Failure::value(
+            Box::new(Failure::value(
                 "/next/href",
                 format!("next.href `{href}` is not a URL: {e}"),
-            )
+            ))
         })?;
         if next.origin() != base.origin() {
-            return Err(Failure::value(
+            return Err(Box::new(Failure::value(
                 "/next/href",
                 format!(
                     "next.href `{href}` leaves the server under test; not followed \
                      (the token would be sent there)"
                 ),
-            ));
+            )));
         }
         if seen.contains(next.as_str()) {
-            return Err(Failure::value(
+            return Err(Box::new(Failure::value(
                 "/next/href",
                 format!("next.href `{href}` points to a page already read: the paging loops"),
-            ));
+            )));
         }
         Ok(next)
     }
 
     /// Adds a failure to the last recorded check (a paging problem shows
     /// only once its page is read) and prints its line again.
-    fn fail_last(&mut self, failure: Failure) {
+    pub(crate) fn fail_last(&mut self, mut failure: Failure) {
+        let name = crate::checks::classify(&failure, &[], None);
+        if !self.config.generative.checks.is_enabled(name) {
+            return;
+        }
+        failure.check.get_or_insert_with(|| name.to_string());
         if let Some(check) = self.report.fail_last(failure) {
             let line = progress_line(check);
             let line = self.report.scrub(&line);
@@ -989,15 +1111,36 @@ impl<P: FnMut(&str)> Runner<'_, P> {
     }
 }
 
-/// Reads status, `Content-Type` and body (at most [`MAX_BODY_BYTES`]).
-async fn read_response(
-    mut response: reqwest::Response,
-) -> Result<(u16, Option<String>, String), String> {
+/// A response as read.
+#[derive(Clone, Debug)]
+pub(crate) struct Received {
+    /// The status.
+    pub(crate) status: u16,
+    /// The `Content-Type` header.
+    pub(crate) content_type: Option<String>,
+    /// Every header, in order.
+    pub(crate) headers: Vec<(String, String)>,
+    /// The body.
+    pub(crate) text: String,
+}
+
+/// Reads status, headers and body (at most [`MAX_BODY_BYTES`]).
+async fn read_response(mut response: reqwest::Response) -> Result<Received, String> {
     let status = response.status().as_u16();
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
     let mut bytes = Vec::new();
     loop {
         match response.chunk().await {
@@ -1013,11 +1156,12 @@ async fn read_response(
             Err(error) => return Err(describe_transport_error(&error)),
         }
     }
-    Ok((
+    Ok(Received {
         status,
         content_type,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    ))
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    })
 }
 
 fn describe_transport_error(error: &reqwest::Error) -> String {
@@ -1038,7 +1182,7 @@ fn describe_transport_error(error: &reqwest::Error) -> String {
     text
 }
 
-fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     match text.char_indices().nth(BODY_EXCERPT_LIMIT) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
@@ -1047,7 +1191,7 @@ fn excerpt(text: &str) -> String {
 
 /// A curl command that repeats the request; the token is written as
 /// `$CONNECTIONS_TOKEN` (a wrong token, being no secret, as is).
-fn curl_command(planned: &Planned) -> String {
+pub(crate) fn curl_command(planned: &Planned) -> String {
     // POSIX single quotes: everything literal, `'` written as '\''.
     let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
     let mut parts = vec![
@@ -1170,7 +1314,7 @@ mod tests {
     fn curl_never_holds_the_token_and_quotes_bodies() {
         let planned = Planned {
             name: "x".into(),
-            operation: CREATE,
+            operation: CREATE.to_string(),
             method: Method::POST,
             url: Url::parse("http://127.0.0.1:9/v2/connections").unwrap(),
             credentials: Credentials::Token,

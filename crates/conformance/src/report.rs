@@ -87,6 +87,10 @@ pub struct Failure {
     /// Where that keyword sits in the document (`#/components/...`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword_location: Option<String>,
+    /// The named check that found it (`positive_data_acceptance`,
+    /// `response_schema_conformance`, ...; see `conformance --list-checks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
 }
 
 impl Failure {
@@ -98,6 +102,7 @@ impl Failure {
             instance_path: None,
             keyword: None,
             keyword_location: None,
+            check: None,
         }
     }
 
@@ -117,6 +122,7 @@ impl Failure {
             instance_path: Some(violation.instance_path.clone()),
             keyword: Some(violation.keyword.clone()),
             keyword_location: Some(violation.keyword_location.clone()),
+            check: None,
         }
     }
 }
@@ -266,6 +272,13 @@ pub struct Report {
     pub summary: Summary,
     /// Every check, in the order run.
     pub checks: Vec<Check>,
+    /// Per operation: statuses seen and not seen, constraints exercised,
+    /// cases per phase (live runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<crate::phases::OperationCoverage>,
+    /// The seed of a live run (`--seed` repeats it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// Each secret with what replaces it, longest secret first.
     #[serde(skip)]
     secrets: Vec<(String, &'static str)>,
@@ -283,6 +296,8 @@ impl Report {
             duration_ms: 0.0,
             summary: Summary::default(),
             checks: Vec::new(),
+            coverage: Vec::new(),
+            seed: None,
             secrets: Vec::new(),
         }
     }
@@ -374,6 +389,10 @@ impl Report {
         let mut out = String::new();
         out.push_str(&self.summary_line());
         out.push('\n');
+        if !self.coverage.is_empty() {
+            out.push('\n');
+            out.push_str(&self.coverage_table());
+        }
         let failed: Vec<&Check> = self.failures().collect();
         if !failed.is_empty() {
             out.push_str("\nFailures:\n");
@@ -404,6 +423,69 @@ impl Report {
         )
     }
 
+    /// The coverage table: per operation, the cases sent per phase, the
+    /// documented statuses seen and not seen, the undocumented statuses
+    /// seen, and how many constraints a positive and a negative case
+    /// exercised. Empty when the run had no generative phase.
+    pub fn coverage_table(&self) -> String {
+        if self.coverage.is_empty() {
+            return String::new();
+        }
+        let list = |items: Vec<String>| {
+            if items.is_empty() {
+                "-".to_string()
+            } else {
+                items.join(" ")
+            }
+        };
+        let phases = ["examples", "coverage", "fuzzing"];
+        let header = [
+            "operation".to_string(),
+            format!("cases ({})", phases.join("/")),
+            "documented seen".to_string(),
+            "documented not seen".to_string(),
+            "undocumented seen".to_string(),
+            "constraints +/-".to_string(),
+        ];
+        let mut rows = vec![header];
+        for row in &self.coverage {
+            rows.push([
+                row.operation.clone(),
+                phases
+                    .iter()
+                    .map(|p| row.cases.get(*p).copied().unwrap_or(0).to_string())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                list(row.documented_seen.iter().cloned().collect()),
+                list(row.documented_not_seen.iter().cloned().collect()),
+                list(row.undocumented_seen.iter().map(u16::to_string).collect()),
+                format!(
+                    "{}/{}",
+                    row.positive_constraints.len(),
+                    row.negative_constraints.len()
+                ),
+            ]);
+        }
+        let widths: Vec<usize> = (0..6)
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = match self.seed {
+            Some(seed) => format!("Coverage (seed {seed}, repeat with --seed {seed}):\n"),
+            None => String::from("Coverage:\n"),
+        };
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| format!("{cell:width$}"))
+                .collect();
+            out.push_str("  ");
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
     fn render_junit(&self) -> String {
         use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut report = quick_junit::Report::new("conformance");
@@ -411,6 +493,12 @@ impl Report {
         suite.set_time(Duration::from_secs_f64(self.duration_ms / 1000.0));
         suite.add_property(("target", self.target.as_str()));
         suite.add_property(("document", self.document.as_str()));
+        if let Some(seed) = self.seed {
+            suite.add_property(("seed", seed.to_string().as_str()));
+        }
+        if !self.coverage.is_empty() {
+            suite.set_system_out(self.coverage_table());
+        }
         for check in &self.checks {
             let status = match check.outcome {
                 Outcome::Passed => TestCaseStatus::success(),
@@ -541,11 +629,11 @@ pub fn failure_detail(check: &Check) -> String {
         out.push('\n');
     }
     for failure in &check.failures {
-        out.push_str(&format!(
-            "  - [{}] {}\n",
-            format!("{:?}", failure.kind).to_ascii_lowercase(),
-            failure.message
-        ));
+        let label = failure
+            .check
+            .clone()
+            .unwrap_or_else(|| format!("{:?}", failure.kind).to_ascii_lowercase());
+        out.push_str(&format!("  - [{label}] {}\n", failure.message));
         if let Some(path) = &failure.instance_path {
             let shown = if path.is_empty() {
                 "(the whole body)"

@@ -34,9 +34,14 @@ async fn conformance(args: &[&str], stdin: Option<&str>) -> Output {
 
 async fn live(args: &[&str]) -> Output {
     use tokio::process::Command;
+    // Case files of failing runs go to a directory of their own, not the
+    // working directory.
+    let cases = std::env::temp_dir().join(format!("conformance-cli-cases-{}", std::process::id()));
     Command::new(BIN)
         .arg("live")
         .args(args)
+        .args(["--phases", "stateful", "--cases-dir"])
+        .arg(&cases)
         .env("CONNECTIONS_TOKEN", TOKEN)
         .env_remove("CONNECTIONS_CLIENT_ID")
         .env_remove("CONNECTIONS_CLIENT_SECRET")

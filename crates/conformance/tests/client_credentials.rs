@@ -80,6 +80,10 @@ async fn the_full_suite_passes_with_client_credentials_and_one_token_request() {
                 &token_url,
                 "--format",
                 "json",
+                // The scripted scenario: the generative phases have their
+                // own tests.
+                "--phases",
+                "stateful",
             ],
             &[],
         )
@@ -354,7 +358,7 @@ async fn exactly_one_way_to_authenticate() {
                 &[],
                 "cannot be used with '--token-url",
             ),
-            (&[], &[], "<--token <TOKEN>|--client-id <ID>>"),
+            (&[], &[], "no token: pass --token"),
         ];
         for (args, env, expected) in cases {
             let all: Vec<&str> = base.iter().chain(args).copied().collect();
@@ -374,7 +378,13 @@ async fn credentials_from_the_environment_work_like_the_flags() {
         let sandbox = start_sandbox().await;
         let token_url = token_url(&sandbox);
         let output = live(
-            &["--base-url", sandbox.base_url(), "--read-only"],
+            &[
+                "--base-url",
+                sandbox.base_url(),
+                "--read-only",
+                "--phases",
+                "stateful",
+            ],
             &[
                 ("CONNECTIONS_CLIENT_ID", sandbox.client_id()),
                 ("CONNECTIONS_CLIENT_SECRET", sandbox.client_secret()),

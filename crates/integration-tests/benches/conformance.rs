@@ -78,7 +78,12 @@ fn live(c: &mut Criterion) {
             ..SandboxConfig::ephemeral()
         }))
         .expect("the sandbox starts");
-    let config = LiveConfig::new(sandbox.base_url().parse().expect("a URL"), token);
+    let mut config = LiveConfig::new(sandbox.base_url().parse().expect("a URL"), token);
+    // The scripted scenario (`cargo xtask bench-schemathesis` measures the
+    // generative phases).
+    config.generative.phases = [connections_conformance::phases::Phase::Stateful]
+        .into_iter()
+        .collect();
     let mut group = c.benchmark_group("live");
     group.sample_size(10);
     group.bench_function("full_suite", |b| {

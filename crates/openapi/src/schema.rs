@@ -85,6 +85,28 @@ pub fn split_nullable<'a>(schema: &'a Value, pointer: &str) -> NullableSplit<'a>
     }
 }
 
+/// The JSON types a schema allows: `type` as a string or a list, else
+/// inferred from its keywords (`properties` → object, `items` → array);
+/// empty when it says nothing.
+pub fn types(schema: &Value) -> Vec<&str> {
+    match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        _ if schema.get("properties").is_some() => vec!["object"],
+        _ if schema.get("items").is_some() => vec!["array"],
+        _ => Vec::new(),
+    }
+}
+
+/// The names an object schema's `required` lists.
+pub fn required(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +139,13 @@ mod tests {
             assert_eq!(split.core_pointer, "/s");
         }
         assert!(!split_nullable(&json!({"type": "string"}), "/s").nullable);
+        assert_eq!(
+            types(&json!({"type": ["integer", "null"]})),
+            ["integer", "null"]
+        );
+        assert_eq!(types(&json!({"properties": {}})), ["object"]);
+        assert!(types(&json!({})).is_empty());
+        assert_eq!(required(&json!({"required": ["a", 1, "b"]})), ["a", "b"]);
         let document = json!({"components": {"schemas": {"B": {}, "A": {}}}});
         let names: Vec<&str> = component_schemas(&document).map(|(n, _)| n).collect();
         assert_eq!(names, ["B", "A"]);

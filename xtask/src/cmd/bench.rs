@@ -86,6 +86,9 @@ pub enum Part {
     Validator,
     /// The sandbox under `wrk` beside a bare axum handler.
     Sandbox,
+    /// Our coverage + stateful phases and Schemathesis side by side against
+    /// the same release-built sandbox: cases/s, the ratio, distinct cases.
+    Schemathesis,
 }
 
 /// `cargo xtask bench`.
@@ -111,12 +114,15 @@ pub struct Args {
     /// build of this tree (to compare with an older build).
     #[arg(long)]
     pub sandbox_bin: Option<PathBuf>,
+    /// Part `schemathesis`: the options of that comparison.
+    #[command(flatten)]
+    pub schemathesis: super::bench_schemathesis::SchemathesisBenchOptions,
 }
 
 /// Runs the chosen parts in order.
 pub fn run(root: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let parts = if args.parts.is_empty() {
-        vec![Part::Validator, Part::Sandbox]
+        vec![Part::Validator, Part::Sandbox, Part::Schemathesis]
     } else {
         args.parts.clone()
     };
@@ -130,6 +136,9 @@ pub fn run(root: &Path, args: Args) -> anyhow::Result<ExitCode> {
                     sandbox_bin: args.sandbox_bin.clone(),
                 },
             )?,
+            Part::Schemathesis => {
+                super::bench_schemathesis::run(root, &args.schemathesis)?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

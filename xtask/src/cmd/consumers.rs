@@ -80,10 +80,11 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
     fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
     let needs_python =
         selected(Check::Yaml) || selected(Check::Python) || selected(Check::Schemathesis);
-    let venv = work.join("venv");
-    if needs_python {
-        python_tools(root, &venv)?;
-    }
+    let venv = if needs_python {
+        python_tools(root)?
+    } else {
+        work.join("venv")
+    };
     if selected(Check::Typescript) {
         node_tools(root)?;
     }
@@ -247,14 +248,17 @@ fn typescript(root: &Path, base_url: &str, token: &str) -> anyhow::Result<bool> 
     )?)
 }
 
-/// Creates the virtual environment and installs the pinned requirements,
-/// unless the environment already holds exactly these requirements.
-fn python_tools(root: &Path, venv: &Path) -> anyhow::Result<()> {
+/// The virtual environment of the pinned Python tools
+/// (`target/consumers/venv`, from `consumers/python/requirements.txt`):
+/// created and installed unless it already holds exactly these
+/// requirements.
+pub fn python_tools(root: &Path) -> anyhow::Result<PathBuf> {
+    let venv = &root.join("target/consumers/venv");
     let requirements = root.join("consumers/python/requirements.txt");
     let stamp = venv.join("requirements.sha256");
     let wanted = digest(&requirements)?;
     if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(());
+        return Ok(venv.clone());
     }
     step("installing the pinned Python tools (consumers/python/requirements.txt)");
     if !venv.join("bin/python").exists() {
@@ -278,7 +282,7 @@ fn python_tools(root: &Path, venv: &Path) -> anyhow::Result<()> {
         "pip install -r consumers/python/requirements.txt",
     )?;
     fs::write(&stamp, wanted)?;
-    Ok(())
+    Ok(venv.clone())
 }
 
 /// `npm ci` in `consumers/typescript`, unless its lock file is installed.

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod bench_sandbox;
+pub mod bench_schemathesis;
 pub mod breaking;
 pub mod conformance;
 pub mod consumers;

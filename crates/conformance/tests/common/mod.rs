@@ -59,6 +59,10 @@ pub async fn run_suite(base_url: &str, read_only: bool) -> Report {
     let mut config = LiveConfig::new(base_url.parse().unwrap(), TOKEN);
     config.read_only = read_only;
     config.timeout = Duration::from_secs(20);
+    // The scripted scenario (the generative phases have their own tests).
+    config.generative.phases = [connections_conformance::phases::Phase::Stateful]
+        .into_iter()
+        .collect();
     run_live(&contract(), &config, |_| {})
         .await
         .expect("the suite runs")

@@ -1,0 +1,1200 @@
+//! The phases of `conformance live` beyond the scripted scenario:
+//!
+//! - **examples**: every request example of the document is sent;
+//! - **coverage**: per operation, the positive and negative variants of
+//!   its request body, path and query parameters ([`crate::generate`]),
+//!   a missing and a wrong token, malformed JSON, a wrong media type, an
+//!   unknown reference, the methods the document does not give (405);
+//! - **stateful**: the scenario of [`crate::live`] (create → retrieve →
+//!   list → update → retrieve → test).
+//!
+//! A positive case expects a documented 2xx, a negative one a documented
+//! 4xx; every response also gets the generic checks (documented status,
+//! media type, headers, schema). Negative bodies must write nothing: the
+//! list's `total` and the updated connection's `revision` are read before
+//! and after them.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::PathBuf,
+    str::FromStr,
+};
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{
+    Contract,
+    checks::{self, CheckSelection},
+    contract::{Operation, is_json_media_type},
+    generate::{Polarity, Variant, coverage::Coverage, rng::SeededRng},
+    live::{Body, Credentials, LiveError, Planned, Runner, create_example},
+    report::{Check, Failure, FailureKind, RequestSummary, ResponseSummary},
+};
+
+/// A phase of a live run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Every request example of the document.
+    Examples,
+    /// Cases derived from the schemas, one constraint at a time.
+    Coverage,
+    /// The scripted scenario: create, retrieve, list, update, test.
+    Stateful,
+    /// Random instances of the schemas, allowed and defective, seeded;
+    /// each failing one shrunk before it is reported.
+    Fuzzing,
+}
+
+impl Phase {
+    /// Every phase, in the order they run.
+    pub const ALL: [Phase; 4] = [
+        Phase::Stateful,
+        Phase::Examples,
+        Phase::Coverage,
+        Phase::Fuzzing,
+    ];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Examples => "examples",
+            Self::Coverage => "coverage",
+            Self::Stateful => "stateful",
+            Self::Fuzzing => "fuzzing",
+        }
+    }
+}
+
+impl FromStr for Phase {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == text)
+            .ok_or_else(|| {
+                format!(
+                    "unknown phase `{text}` (phases: {})",
+                    Self::ALL.map(Phase::name).join(", ")
+                )
+            })
+    }
+}
+
+/// What a live run does beyond its target: phases, checks, seed, bounds,
+/// outputs.
+#[derive(Debug, Clone)]
+pub struct GenerativeConfig {
+    /// The phases that run.
+    pub phases: BTreeSet<Phase>,
+    /// The checks whose failures are reported.
+    pub checks: CheckSelection,
+    /// The seed: the same seed against the same server sends the same
+    /// requests.
+    pub seed: u64,
+    /// At most this many coverage cases per operation, and exactly this
+    /// many fuzzing cases per operation ([`DEFAULT_FUZZ_CASES`] when unset).
+    pub max_cases: Option<usize>,
+    /// Where failing cases are written (one JSON file each).
+    pub case_dir: Option<PathBuf>,
+    /// Where every exchange is written as HAR 1.2.
+    pub har: Option<PathBuf>,
+}
+
+impl Default for GenerativeConfig {
+    fn default() -> Self {
+        Self {
+            phases: Phase::ALL.into_iter().collect(),
+            checks: CheckSelection::all(),
+            seed: crate::generate::rng::fresh_seed(),
+            max_cases: None,
+            case_dir: None,
+            har: None,
+        }
+    }
+}
+
+impl GenerativeConfig {
+    /// Whether `phase` runs.
+    pub fn runs(&self, phase: Phase) -> bool {
+        self.phases.contains(&phase)
+    }
+}
+
+/// Fuzzing cases per operation when `--max-cases` is not given.
+pub const DEFAULT_FUZZ_CASES: usize = 20;
+
+/// What the coverage of one operation was.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OperationCoverage {
+    /// The operation.
+    pub operation: String,
+    /// Cases sent, per phase.
+    pub cases: BTreeMap<String, usize>,
+    /// Documented statuses received.
+    pub documented_seen: BTreeSet<String>,
+    /// Documented statuses never received.
+    pub documented_not_seen: BTreeSet<String>,
+    /// Statuses received that the document does not give.
+    pub undocumented_seen: BTreeSet<u16>,
+    /// Constraints exercised by a positive case (keyword locations).
+    pub positive_constraints: BTreeSet<String>,
+    /// Constraints exercised by a negative case.
+    pub negative_constraints: BTreeSet<String>,
+}
+
+/// Failures of the documented response headers: each header the document
+/// marks `required` for that status must be sent.
+pub fn header_failures(
+    contract: &Contract,
+    operation: &str,
+    status: u16,
+    headers: &[(String, String)],
+) -> Vec<Failure> {
+    let Ok(operation) = contract.operation(operation) else {
+        return Vec::new();
+    };
+    let Some(response) = operation.response(status) else {
+        return Vec::new();
+    };
+    let document = contract.document();
+    let documented = document
+        .pointer(&response.pointer)
+        .and_then(|r| r.get("headers"))
+        .and_then(Value::as_object);
+    let mut failures = Vec::new();
+    for (name, header) in documented.into_iter().flatten() {
+        let header = crate::contract::resolve_ref(document, header);
+        let required = header.get("required").and_then(Value::as_bool) == Some(true);
+        let sent = headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(name));
+        if required && !sent {
+            let mut failure = Failure::new(
+                FailureKind::Value,
+                format!(
+                    "{} {status} has no `{name}` header; the document requires it",
+                    operation.id
+                ),
+            );
+            failure.check = Some(checks::RESPONSE_HEADERS_CONFORMANCE.to_string());
+            failures.push(failure);
+        }
+    }
+    failures
+}
+
+/// The state the phases share.
+pub(crate) struct State {
+    rng: SeededRng,
+    pub(crate) seed: u64,
+    created: usize,
+    pub(crate) reference: Option<String>,
+    table: BTreeMap<String, OperationCoverage>,
+}
+
+impl State {
+    pub(crate) fn coverage(&mut self, operation: &str) -> &mut OperationCoverage {
+        self.table
+            .entry(operation.to_string())
+            .or_insert_with(|| OperationCoverage {
+                operation: operation.to_string(),
+                ..OperationCoverage::default()
+            })
+    }
+
+    /// A name for a created connection, the same for the same seed.
+    pub(crate) fn name(&mut self) -> String {
+        self.created += 1;
+        format!(
+            "conformance-{}-{}-{}",
+            self.seed,
+            self.created,
+            self.rng.hex8()
+        )
+    }
+}
+
+/// Runs the examples and coverage phases (the stateful one is the
+/// runner's scenario), then writes the case files and the HAR file.
+pub(crate) async fn run_phases<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+) -> Result<(), LiveError> {
+    let generative = &runner.config.generative;
+    let mut state = State {
+        rng: SeededRng::new(generative.seed),
+        seed: generative.seed,
+        created: 0,
+        reference: None,
+        table: BTreeMap::new(),
+    };
+    let (examples, coverage, fuzzing) = (
+        generative.runs(Phase::Examples),
+        generative.runs(Phase::Coverage),
+        generative.runs(Phase::Fuzzing),
+    );
+    if (examples || coverage || fuzzing) && !runner.config.read_only {
+        state.reference = setup(runner, &mut state).await?;
+    }
+    if examples {
+        examples_phase(runner, &mut state).await?;
+    }
+    if coverage {
+        coverage_phase(runner, &mut state).await?;
+        unsupported_methods(runner).await?;
+    }
+    if fuzzing {
+        crate::fuzzing::fuzzing_phase(runner, &mut state).await?;
+    }
+    for operation in runner.contract.operations() {
+        let seen: BTreeSet<u16> = runner
+            .report
+            .checks
+            .iter()
+            .filter(|c| c.operation_id.as_deref() == Some(&operation.id))
+            .filter_map(|c| c.response.as_ref().map(|r| r.status))
+            .collect();
+        let row = state.coverage(&operation.id);
+        for response in &operation.responses {
+            let hit = seen.iter().any(|s| {
+                operation
+                    .response(*s)
+                    .is_some_and(|r| r.status == response.status)
+            });
+            if hit {
+                row.documented_seen.insert(response.status.clone());
+            } else {
+                row.documented_not_seen.insert(response.status.clone());
+            }
+        }
+        row.undocumented_seen = seen
+            .into_iter()
+            .filter(|s| operation.response(*s).is_none())
+            .collect();
+    }
+    runner.report.coverage = state.table.into_values().collect();
+    write_outputs(runner)
+}
+
+fn write_outputs<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveError> {
+    let generative = &runner.config.generative;
+    if let (Some(dir), false) = (&generative.case_dir, runner.cases.is_empty()) {
+        let paths = crate::replay::write_cases(dir, &runner.cases)
+            .map_err(|e| LiveError::Output(e.to_string()))?;
+        (runner.progress)(&format!(
+            "{} failing case(s) written under {} (re-send them with `conformance replay`)",
+            paths.len(),
+            dir.display()
+        ));
+    }
+    if let (Some(path), Some(har)) = (&generative.har, &runner.har) {
+        let text = har.to_json(|t| runner.report.scrub(t));
+        std::fs::write(path, text)
+            .map_err(|e| LiveError::Output(format!("{}: {e}", path.display())))?;
+        (runner.progress)(&format!(
+            "{} exchange(s) written to {} (HAR 1.2)",
+            har.len(),
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The documented statuses of `operation` in a class (2 → 2xx), as codes.
+pub(crate) fn documented(operation: &Operation, class: u16) -> Vec<u16> {
+    operation
+        .responses
+        .iter()
+        .filter_map(|r| r.status.parse::<u16>().ok())
+        .filter(|s| s / 100 == class)
+        .collect()
+}
+
+/// The 4xx a forbidden request may get: documented, not about auth or
+/// existence.
+pub(crate) fn rejections(operation: &Operation) -> Vec<u16> {
+    documented(operation, 4)
+        .into_iter()
+        .filter(|s| !matches!(s, 401 | 403 | 404))
+        .collect()
+}
+
+/// Replaces the `connectionUrl` of a body (at the top or under
+/// `connection`) with the probe, so that testing it calls the server
+/// itself.
+pub(crate) fn with_probe(runner_probe: &str, body: &mut Value) {
+    for pointer in ["/request", "/connection/request"] {
+        if let Some(request) = body.pointer_mut(pointer).and_then(Value::as_object_mut)
+            && request.contains_key("connectionUrl")
+        {
+            request.insert("connectionUrl".into(), json!(runner_probe));
+        }
+    }
+}
+
+pub(crate) fn probe<P>(runner: &Runner<'_, P>) -> String {
+    runner
+        .config
+        .probe_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/v2/connections", runner.base))
+}
+
+/// Creates the connection that update and retrieve cases address.
+async fn setup<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    state: &mut State,
+) -> Result<Option<String>, LiveError> {
+    let Some(mut body) = create_example(runner.contract) else {
+        return Ok(None);
+    };
+    body["name"] = json!(state.name());
+    with_probe(&probe(runner), &mut body);
+    let Ok(create) = runner.contract.operation("createConnection") else {
+        return Ok(None);
+    };
+    let mut planned = runner.planned(
+        "coverage: create the connection the cases address",
+        "createConnection",
+        Method::POST,
+        runner.url(&create.path)?,
+        &documented(create, 2),
+    );
+    planned.body = Some(Body::json(&body));
+    let answer = runner.exchange(planned, |_, _| {}).await?;
+    let reference = answer
+        .body
+        .as_ref()
+        .and_then(|b| b.get("ref"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(reference) = &reference {
+        let retrieve = runner.planned(
+            format!("the created connection {reference} is retrievable at once"),
+            "retrieveConnection",
+            Method::GET,
+            runner.connection_url(reference)?,
+            &[200],
+        );
+        let answer = runner.exchange(retrieve, |_, _| {}).await?;
+        if answer.status != Some(200) {
+            let mut failure = Failure::new(
+                FailureKind::Value,
+                format!(
+                    "the connection {reference} was created but retrieving it answered {}",
+                    answer.status.map_or("nothing".into(), |s| s.to_string())
+                ),
+            );
+            failure.check = Some(checks::ENSURE_RESOURCE_AVAILABILITY.into());
+            runner.fail_last(failure);
+        }
+    }
+    Ok(reference)
+}
+
+/// The URL of an operation with its path parameters filled.
+pub(crate) fn operation_url<P: FnMut(&str)>(
+    runner: &Runner<'_, P>,
+    operation: &Operation,
+    reference: &str,
+    query: &[(String, String)],
+) -> Result<url::Url, LiveError> {
+    let mut path = operation.path.clone();
+    for parameter in operation.parameters.iter().filter(|p| p.location == "path") {
+        let encoded: String = url::form_urlencoded::byte_serialize(reference.as_bytes()).collect();
+        path = path.replace(&format!("{{{}}}", parameter.name), &encoded);
+    }
+    let mut url = runner.url(&path)?;
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(url)
+}
+
+/// The request examples of an operation's JSON body.
+pub(crate) fn body_examples(contract: &Contract, operation: &Operation) -> Vec<(String, Value)> {
+    let document = contract.document();
+    let mut out = Vec::new();
+    for media in operation
+        .request_body
+        .iter()
+        .flat_map(|b| b.content.iter())
+        .filter(|m| is_json_media_type(&m.name))
+    {
+        let Some(object) = document.pointer(&media.pointer) else {
+            continue;
+        };
+        if let Some(example) = object.get("example") {
+            out.push(("example".to_string(), example.clone()));
+        }
+        for (name, example) in object
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(value) = crate::contract::resolve_ref(document, example).get("value") {
+                out.push((name.clone(), value.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether an operation can write (anything but GET and HEAD).
+pub(crate) fn writes(operation: &Operation) -> bool {
+    !matches!(operation.method.as_str(), "GET" | "HEAD")
+}
+
+async fn examples_phase<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    state: &mut State,
+) -> Result<(), LiveError> {
+    let contract = runner.contract;
+    for operation in contract.operations() {
+        if runner.config.read_only && writes(operation) {
+            continue;
+        }
+        let reference = state.reference.clone().unwrap_or_else(unknown_reference);
+        for (name, mut body) in body_examples(contract, operation) {
+            if body.get("name").is_some() && operation.method == "POST" {
+                body["name"] = json!(state.name());
+            }
+            with_probe(&probe(runner), &mut body);
+            let mut planned = runner.planned(
+                format!("examples: the request example `{name}`"),
+                &operation.id,
+                Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET),
+                operation_url(runner, operation, &reference, &[])?,
+                &documented(operation, 2),
+            );
+            planned.body = Some(Body::json(&body));
+            runner.exchange(planned, |_, _| {}).await?;
+            *state
+                .coverage(&operation.id)
+                .cases
+                .entry("examples".into())
+                .or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn unknown_reference() -> String {
+    "conformance-unknown-reference".to_string()
+}
+
+/// One generated case, ready to send.
+struct Case {
+    variant: Variant,
+    query: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+async fn coverage_phase<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    state: &mut State,
+) -> Result<(), LiveError> {
+    let contract = runner.contract;
+    for operation in contract.operations() {
+        let read_only = runner.config.read_only;
+        let has_path_reference = operation.parameters.iter().any(|p| p.location == "path");
+        let reference = match (&state.reference, has_path_reference) {
+            (Some(reference), _) => reference.clone(),
+            (None, false) => String::new(),
+            // Read-only, or nothing could be created: only GETs of an
+            // unknown reference.
+            (None, true) => unknown_reference(),
+        };
+        let mut cases = Vec::new();
+        if !(read_only && writes(operation)) {
+            cases.extend(body_cases(runner, operation, state)?);
+            cases.extend(query_cases(contract, operation));
+        }
+        if let Some(max) = runner.config.generative.max_cases {
+            cases = spread(cases, max);
+        }
+        let positive = documented(operation, 2);
+        let negative = rejections(operation);
+        let total_before = if cases
+            .iter()
+            .any(|c| c.variant.polarity == Polarity::Negative)
+            && operation.id == "createConnection"
+        {
+            list_total(runner).await?
+        } else {
+            None
+        };
+        let revision_before =
+            if writes(operation) && has_path_reference && state.reference.is_some() {
+                revision(runner, &reference).await?
+            } else {
+                None
+            };
+        // Forbidden cases first, so that what they wrote (nothing, if the
+        // server is right) is measured before allowed ones write.
+        let (negatives, positives): (Vec<Case>, Vec<Case>) = cases
+            .into_iter()
+            .partition(|c| c.variant.polarity == Polarity::Negative);
+        let negatives_sent = negatives.len();
+        for case in negatives {
+            send_coverage_case(runner, state, operation, &reference, case, &negative).await?;
+        }
+        if negatives_sent > 0 {
+            if let Some(before) = total_before {
+                let after = list_total(runner).await?;
+                if let Some(after) = after.filter(|after| *after != before) {
+                    nothing_written_failure(
+                        runner,
+                        format!(
+                            "the list total was {before} before {negatives_sent} forbidden \
+                             {} request(s) and is {after} after them: one was written",
+                            operation.id
+                        ),
+                    );
+                }
+            }
+            if let Some(before) = revision_before {
+                let after = revision(runner, &reference).await?;
+                if let Some(after) = after.filter(|after| *after != before) {
+                    nothing_written_failure(
+                        runner,
+                        format!(
+                            "revision was {before} before {negatives_sent} forbidden {} \
+                             request(s) and is {after} after them: one was written",
+                            operation.id
+                        ),
+                    );
+                }
+            }
+        }
+        for case in positives {
+            send_coverage_case(runner, state, operation, &reference, case, &positive).await?;
+        }
+        common_negatives(runner, operation, &reference, state).await?;
+        reference_cases(runner, operation, state).await?;
+    }
+    Ok(())
+}
+
+/// Path references of every shape a client may send: each is a string
+/// the document allows, so each gets a documented 2xx or the documented
+/// 404 (never a 5xx, never a 400).
+const REFERENCE_SHAPES: [(&str, &str); 23] = [
+    ("digits", "0"),
+    ("a negative number", "-1"),
+    ("a word", "null"),
+    (
+        "a UUID no one created",
+        "00000000-0000-4000-8000-000000000000",
+    ),
+    ("upper case", "CONFORMANCE-UNKNOWN"),
+    ("a space", "conformance unknown"),
+    ("a percent sign", "100%"),
+    ("a slash", "a/b"),
+    ("a query character", "a?b=c"),
+    ("a fragment character", "a#b"),
+    ("non-ASCII", "connexión-日本-🦀"),
+    ("quotes", "'\"`"),
+    ("a placeholder", "${key}"),
+    ("a boolean word", "true"),
+    ("a fraction", "1.5"),
+    ("a tab", "a\tb"),
+    ("an encoded slash", "%2F"),
+    ("a backslash", "a\\b"),
+    ("an ampersand", "a&b"),
+    ("a plus", "a+b"),
+    ("an equals sign", "a=b"),
+    ("a semicolon", "a;b"),
+    ("200 characters", "r"),
+];
+
+/// Each [`REFERENCE_SHAPES`] on an operation with a path reference that
+/// reads (GET), or that writes (PUT, with a valid body) when the run may
+/// write.
+async fn reference_cases<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    operation: &Operation,
+    state: &mut State,
+) -> Result<(), LiveError> {
+    let has_reference = operation.parameters.iter().any(|p| p.location == "path");
+    let writes = writes(operation);
+    if !has_reference || (writes && runner.config.read_only) {
+        return Ok(());
+    }
+    let body = body_cases_base(runner, operation);
+    if operation.request_body.is_some() && body.is_none() {
+        return Ok(());
+    }
+    let mut expected = documented(operation, 2);
+    expected.push(404);
+    let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET);
+    let max = runner.config.generative.max_cases.unwrap_or(usize::MAX);
+    for (what, shape) in REFERENCE_SHAPES.into_iter().take(max) {
+        let reference = match what {
+            "200 characters" => shape.repeat(200),
+            _ => shape.to_string(),
+        };
+        let mut planned = runner.planned(
+            format!("coverage: allowed reference {reference:?} ({what})"),
+            &operation.id,
+            method.clone(),
+            operation_url(runner, operation, &reference, &[])?,
+            &expected,
+        );
+        planned.body = body.as_ref().map(Body::json);
+        let label = format!("{{{}}} = {reference:?} ({what})", path_parameter(operation));
+        send_case(runner, planned, checks::POSITIVE_DATA_ACCEPTANCE, &label).await?;
+        *state
+            .coverage(&operation.id)
+            .cases
+            .entry("coverage".into())
+            .or_default() += 1;
+    }
+    Ok(())
+}
+
+/// The name of an operation's first path parameter.
+fn path_parameter(operation: &Operation) -> &str {
+    operation
+        .parameters
+        .iter()
+        .find(|p| p.location == "path")
+        .map_or("reference", |p| p.name.as_str())
+}
+
+/// Sends one coverage case of `operation`.
+async fn send_coverage_case<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    state: &mut State,
+    operation: &Operation,
+    reference: &str,
+    case: Case,
+    expected: &[u16],
+) -> Result<(), LiveError> {
+    let mut body = case.body.clone();
+    if let Some(body) = &mut body
+        && operation.id == "createConnection"
+        && case.variant.polarity == Polarity::Positive
+        && body.get("name").is_some_and(Value::is_string)
+        && !case.variant.label.starts_with("/name")
+    {
+        body["name"] = json!(state.name());
+    }
+    let check = match case.variant.polarity {
+        Polarity::Positive => checks::POSITIVE_DATA_ACCEPTANCE,
+        Polarity::Negative => checks::NEGATIVE_DATA_REJECTION,
+    };
+    let row = state.coverage(&operation.id);
+    *row.cases.entry("coverage".into()).or_default() += 1;
+    match case.variant.polarity {
+        Polarity::Positive => row
+            .positive_constraints
+            .insert(case.variant.constraint.clone()),
+        Polarity::Negative => row
+            .negative_constraints
+            .insert(case.variant.constraint.clone()),
+    };
+    let mut planned = runner.planned(
+        format!(
+            "coverage: {} {}",
+            match case.variant.polarity {
+                Polarity::Positive => "allowed",
+                Polarity::Negative => "forbidden",
+            },
+            case.variant.label
+        ),
+        &operation.id,
+        Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET),
+        operation_url(runner, operation, reference, &case.query)?,
+        expected,
+    );
+    planned.body = body.as_ref().map(Body::json);
+    send_case(runner, planned, check, &case.variant.label).await
+}
+
+fn nothing_written_failure<P: FnMut(&str)>(runner: &mut Runner<'_, P>, message: String) {
+    let mut failure = Failure::new(FailureKind::Value, message);
+    failure.check = Some(checks::NEGATIVE_DATA_REJECTION.into());
+    runner.fail_last(failure);
+}
+
+/// At most `max` cases, spread over the list (positives and negatives of
+/// every member keep a share).
+fn spread(cases: Vec<Case>, max: usize) -> Vec<Case> {
+    if cases.len() <= max || max == 0 {
+        return if max == 0 { Vec::new() } else { cases };
+    }
+    let step = cases.len() as f64 / max as f64;
+    let keep: BTreeSet<usize> = (0..max).map(|i| (i as f64 * step) as usize).collect();
+    cases
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Sends a generated case; a status failure names the check, the
+/// operation and the variant.
+async fn send_case<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    planned: Planned,
+    check: &'static str,
+    label: &str,
+) -> Result<(), LiveError> {
+    let operation = planned.operation.clone();
+    let answer = runner.exchange(planned, |_, _| {}).await?;
+    if let (Some(status), Some(last)) = (answer.status, runner.report.checks.last_mut()) {
+        for failure in &mut last.failures {
+            if failure.kind == FailureKind::Status && status >= 500 {
+                failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
+                failure.message =
+                    format!("{operation} answered {status}, a server error, to ({label})");
+            } else if failure.kind == FailureKind::Status {
+                failure.check = Some(check.to_string());
+                failure.message = match check {
+                    checks::POSITIVE_DATA_ACCEPTANCE => format!(
+                        "{operation} refused a request the document allows ({label}) with {status}"
+                    ),
+                    _ => format!(
+                        "{operation} accepted a request the document forbids ({label}) with {status}"
+                    ),
+                };
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The body cases of an operation: the variants of its JSON body's schema
+/// around a valid base (its first example, else a minimal instance).
+fn body_cases<P: FnMut(&str)>(
+    runner: &Runner<'_, P>,
+    operation: &Operation,
+    state: &mut State,
+) -> Result<Vec<Case>, LiveError> {
+    let Some(media) = operation
+        .request_body
+        .iter()
+        .flat_map(|b| b.content.iter())
+        .find(|m| is_json_media_type(&m.name))
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(schema) = &media.schema else {
+        return Ok(Vec::new());
+    };
+    let pointer = format!("{}/schema", media.pointer);
+    let coverage = Coverage::new(runner.contract.document());
+    let example = body_examples(runner.contract, operation)
+        .into_iter()
+        .map(|(_, v)| v)
+        .find(|v| schema.is_valid(v));
+    let Some(mut base) = example.or_else(|| coverage.minimal_at(&pointer)) else {
+        return Ok(Vec::new());
+    };
+    if base.get("name").is_some_and(Value::is_string) {
+        base["name"] = json!(state.name());
+    }
+    with_probe(&probe(runner), &mut base);
+    if !schema.is_valid(&base) {
+        return Ok(Vec::new());
+    }
+    let variants = coverage.variants(&pointer, &base, schema);
+    Ok(variants
+        .into_iter()
+        .map(|variant| Case {
+            body: Some(variant.value.clone()),
+            query: Vec::new(),
+            variant,
+        })
+        .collect())
+}
+
+/// The query cases: each parameter's variants, the others absent.
+fn query_cases(contract: &Contract, operation: &Operation) -> Vec<Case> {
+    let coverage = Coverage::new(contract.document());
+    let mut out = Vec::new();
+    for parameter in operation
+        .parameters
+        .iter()
+        .filter(|p| p.location == "query")
+    {
+        let Some(schema) = &parameter.schema else {
+            continue;
+        };
+        let pointer = format!("{}/schema", parameter.pointer);
+        let Some(base) = coverage.minimal_at(&pointer) else {
+            continue;
+        };
+        let mut variants = coverage.variants(&pointer, &base, schema);
+        variants.insert(
+            0,
+            Variant {
+                polarity: Polarity::Positive,
+                label: format!("{} = {base}", parameter.name),
+                constraint: format!("#{pointer}"),
+                value: base.clone(),
+            },
+        );
+        for mut variant in variants {
+            let text = match &variant.value {
+                // A query string carries numbers as text: `1.0` is not an
+                // integer's form there (the integer itself is sent too).
+                Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                    continue;
+                }
+                Value::String(text) => text.clone(),
+                Value::Number(_) | Value::Bool(_) => variant.value.to_string(),
+                // null, arrays and objects have no single query form.
+                _ => continue,
+            };
+            let what = variant.label.replacen("the body", "the value", 1);
+            variant.label = format!("?{}={text} ({what})", parameter.name);
+            out.push(Case {
+                query: vec![(parameter.name.clone(), text)],
+                body: None,
+                variant,
+            });
+        }
+    }
+    // Two parameters together (offset with limit): each pair of one
+    // parameter's values with another's where at least one is allowed; the
+    // pair is forbidden when one of its values is.
+    let singles: Vec<&Case> = out.iter().filter(|c| c.query.len() == 1).collect();
+    let mut pairs = Vec::new();
+    for (i, first) in singles.iter().enumerate() {
+        for second in singles.iter().skip(i + 1) {
+            let polarities = (first.variant.polarity, second.variant.polarity);
+            if first.query[0].0 == second.query[0].0
+                || polarities == (Polarity::Negative, Polarity::Negative)
+            {
+                continue;
+            }
+            let (polarity, constraint) = match polarities {
+                (Polarity::Negative, _) => (Polarity::Negative, &first.variant.constraint),
+                (_, Polarity::Negative) => (Polarity::Negative, &second.variant.constraint),
+                _ => (Polarity::Positive, &first.variant.constraint),
+            };
+            let query = vec![first.query[0].clone(), second.query[0].clone()];
+            let text: Vec<String> = query.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            pairs.push(Case {
+                variant: Variant {
+                    polarity,
+                    label: format!("?{} (two parameters together)", text.join("&")),
+                    constraint: constraint.clone(),
+                    value: Value::Null,
+                },
+                query,
+                body: None,
+            });
+        }
+    }
+    out.extend(pairs);
+    out
+}
+
+/// The list's `total`, when the server gives one.
+async fn list_total<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<Option<u64>, LiveError> {
+    let planned = runner.planned(
+        "coverage: read the list total",
+        "retrieveConnections",
+        Method::GET,
+        runner.url("/v2/connections?limit=1")?,
+        &[200],
+    );
+    let answer = runner.exchange(planned, |_, _| {}).await?;
+    Ok(answer
+        .body
+        .as_ref()
+        .and_then(|b| b.get("total"))
+        .and_then(Value::as_u64))
+}
+
+/// A connection's `revision`.
+async fn revision<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    reference: &str,
+) -> Result<Option<u64>, LiveError> {
+    let planned = runner.planned(
+        format!("coverage: read the revision of {reference}"),
+        "retrieveConnection",
+        Method::GET,
+        runner.connection_url(reference)?,
+        &[200],
+    );
+    let answer = runner.exchange(planned, |_, _| {}).await?;
+    Ok(answer
+        .body
+        .as_ref()
+        .and_then(|b| b.get("revision"))
+        .and_then(Value::as_u64))
+}
+
+/// For every operation: no token, a wrong token, an unknown reference;
+/// for one with a body: malformed JSON and a wrong media type.
+async fn common_negatives<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    operation: &Operation,
+    reference: &str,
+    state: &mut State,
+) -> Result<(), LiveError> {
+    let read_only = runner.config.read_only;
+    let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET);
+    let body = body_cases_base(runner, operation);
+    let secured = operation_is_secured(runner.contract, operation);
+    let mut sent = 0;
+    if secured && !(read_only && writes(operation)) {
+        for (credentials, check, what) in [
+            (
+                Credentials::Missing,
+                checks::MISSING_REQUIRED_HEADER,
+                "without a token",
+            ),
+            (
+                Credentials::Wrong(format!("conformance-wrong-token-{}", state.rng.hex8())),
+                checks::IGNORED_AUTH,
+                "with a wrong token",
+            ),
+        ] {
+            let mut planned = runner.planned(
+                format!("coverage: {what}"),
+                &operation.id,
+                method.clone(),
+                operation_url(runner, operation, reference, &[])?,
+                &[401],
+            );
+            planned.credentials = credentials;
+            planned.body = body.as_ref().map(Body::json);
+            send_named(runner, planned, check).await?;
+            sent += 1;
+        }
+    }
+    if operation.parameters.iter().any(|p| p.location == "path")
+        && documented(operation, 4).contains(&404)
+        && !(read_only && writes(operation))
+    {
+        let mut planned = runner.planned(
+            "coverage: an unknown reference",
+            &operation.id,
+            method.clone(),
+            operation_url(runner, operation, &unknown_reference(), &[])?,
+            &[404],
+        );
+        planned.body = body.as_ref().map(Body::json);
+        send_named(runner, planned, checks::POSITIVE_DATA_ACCEPTANCE).await?;
+        sent += 1;
+    }
+    if operation.request_body.is_some() {
+        let mut malformed = runner.planned(
+            "coverage: malformed JSON",
+            &operation.id,
+            method.clone(),
+            operation_url(runner, operation, reference, &[])?,
+            &rejections(operation),
+        );
+        malformed.body = Some(Body {
+            text: r#"{"name": "conformance-malformed", "auth": {"#.to_string(),
+            content_type: "application/json",
+        });
+        send_named(runner, malformed, checks::NEGATIVE_DATA_REJECTION).await?;
+        sent += 1;
+        if !read_only && let Some(body) = &body {
+            let mut media = runner.planned(
+                "coverage: Content-Type text/plain",
+                &operation.id,
+                method.clone(),
+                operation_url(runner, operation, reference, &[])?,
+                &[415],
+            );
+            media.body = Some(Body {
+                text: body.to_string(),
+                content_type: "text/plain",
+            });
+            send_named(runner, media, checks::NEGATIVE_DATA_REJECTION).await?;
+            sent += 1;
+        }
+    }
+    *state
+        .coverage(&operation.id)
+        .cases
+        .entry("coverage".into())
+        .or_default() += sent;
+    Ok(())
+}
+
+/// A valid body for the operation (for requests whose point is elsewhere).
+fn body_cases_base<P: FnMut(&str)>(runner: &Runner<'_, P>, operation: &Operation) -> Option<Value> {
+    let media = operation
+        .request_body
+        .iter()
+        .flat_map(|b| b.content.iter())
+        .find(|m| is_json_media_type(&m.name))?;
+    let mut body = body_examples(runner.contract, operation)
+        .into_iter()
+        .map(|(_, v)| v)
+        .next()?;
+    if let Some(schema) = &media.schema
+        && !schema.is_valid(&body)
+    {
+        return None;
+    }
+    with_probe(&probe(runner), &mut body);
+    Some(body)
+}
+
+/// Whether the operation (or the document) requires a security scheme.
+fn operation_is_secured(contract: &Contract, operation: &Operation) -> bool {
+    let document = contract.document();
+    let security = document
+        .pointer(&operation.pointer)
+        .and_then(|o| o.get("security"))
+        .or_else(|| document.get("security"))
+        .and_then(Value::as_array);
+    security.is_some_and(|list| {
+        !list.is_empty()
+            && !list
+                .iter()
+                .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+    })
+}
+
+/// Sends a request whose status failure belongs to `check`.
+async fn send_named<P: FnMut(&str)>(
+    runner: &mut Runner<'_, P>,
+    planned: Planned,
+    check: &'static str,
+) -> Result<(), LiveError> {
+    let answer = runner.exchange(planned, |_, _| {}).await?;
+    if let (Some(status), Some(last)) = (answer.status, runner.report.checks.last_mut())
+        && status < 500
+    {
+        for failure in &mut last.failures {
+            if failure.kind == FailureKind::Status {
+                failure.check = Some(check.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The methods tried on each path where the document does not give them
+/// (HEAD goes with GET; QUERY is the safe method with a body).
+const UNDOCUMENTED_METHODS: [&str; 8] = [
+    "GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY",
+];
+
+/// Each path gets each of [`UNDOCUMENTED_METHODS`] the document does not
+/// give it, and must answer 405 with an `Allow` header. Skipped in read-only runs (a server may implement the
+/// method and write).
+async fn unsupported_methods<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveError> {
+    if runner.config.read_only {
+        return Ok(());
+    }
+    let mut by_path: BTreeMap<String, (BTreeSet<String>, String)> = BTreeMap::new();
+    for operation in runner.contract.operations() {
+        let entry = by_path
+            .entry(operation.path.clone())
+            .or_insert_with(|| (BTreeSet::new(), operation.id.clone()));
+        entry.0.insert(operation.method.clone());
+    }
+    let reference = unknown_reference();
+    let mut undocumented = Vec::new();
+    for (path, (methods, operation_id)) in by_path {
+        for method in UNDOCUMENTED_METHODS {
+            if !methods.contains(method) {
+                undocumented.push((path.clone(), methods.clone(), operation_id.clone(), method));
+            }
+        }
+    }
+    for (path, methods, operation_id, method) in undocumented {
+        let url = runner.url(&path.replace("{connectionRef}", &reference))?;
+        let url = match url.as_str().contains('{') {
+            true => continue,
+            false => url,
+        };
+        let planned = Planned {
+            name: format!("coverage: {method} {path} is not documented"),
+            operation: operation_id.clone(),
+            method: Method::from_bytes(method.as_bytes()).unwrap_or(Method::DELETE),
+            url,
+            credentials: Credentials::Token,
+            body: None,
+            expected: vec![405],
+        };
+        let started = std::time::Instant::now();
+        let mut check = Check::new(planned.name.clone(), Some(&operation_id));
+        check.expected_statuses = vec![405];
+        check.request = Some(RequestSummary {
+            method: method.to_string(),
+            url: planned.url.to_string(),
+        });
+        check.curl = Some(crate::live::curl_command(&planned));
+        match runner.send(&planned).await? {
+            Ok(received) => {
+                let allow = received
+                    .headers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("allow"))
+                    .map(|(_, value)| value.clone());
+                let message = match (received.status, &allow) {
+                    (405, Some(_)) => None,
+                    (405, None) => Some(format!(
+                        "{method} {path} answered 405 without an `Allow` header"
+                    )),
+                    (status, _) => Some(format!(
+                        "{method} {path} is not in the document and answered {status}, not 405"
+                    )),
+                };
+                if let Some(message) = message {
+                    let mut failure = Failure::new(FailureKind::Status, message);
+                    failure.check = Some(checks::UNSUPPORTED_METHOD.into());
+                    check.failures.push(failure);
+                }
+                if let Some(allow) = allow {
+                    let allowed: BTreeSet<String> = allow
+                        .split(',')
+                        .map(|m| m.trim().to_ascii_uppercase())
+                        .collect();
+                    let missing: Vec<&String> =
+                        methods.iter().filter(|m| !allowed.contains(*m)).collect();
+                    if !missing.is_empty() {
+                        let mut failure = Failure::new(
+                            FailureKind::Value,
+                            format!(
+                                "`Allow: {allow}` of {path} leaves out the documented {missing:?}"
+                            ),
+                        );
+                        failure.check = Some(checks::UNSUPPORTED_METHOD.into());
+                        check.failures.push(failure);
+                    }
+                }
+                check.response = Some(ResponseSummary {
+                    status: received.status,
+                    content_type: received.content_type.clone(),
+                    body_excerpt: crate::live::excerpt(&received.text),
+                });
+            }
+            Err(reason) => check
+                .failures
+                .push(Failure::new(FailureKind::Transport, reason)),
+        }
+        runner.record(check.finish(started.elapsed()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_parse_by_name() {
+        assert_eq!("coverage".parse::<Phase>(), Ok(Phase::Coverage));
+        assert!("fuzz".parse::<Phase>().unwrap_err().contains("stateful"));
+        let config = GenerativeConfig::default();
+        assert!(Phase::ALL.iter().all(|p| config.runs(*p)));
+    }
+}

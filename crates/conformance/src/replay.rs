@@ -1,0 +1,292 @@
+//! Case files: every failing exchange of a live run is written as one JSON
+//! file (the request, the response, the checks that failed, the seed; the
+//! token written as `$CONNECTIONS_TOKEN`), and `conformance replay FILE...`
+//! sends each again and says FIXED or STILL FAILING.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::{
+    live::{Body, Credentials, LiveConfig, LiveError, Planned},
+    report::{Check, REDACTED_TOKEN, Report},
+};
+
+/// The format of case files this version writes and reads.
+pub const CASE_FORMAT_VERSION: u32 = 1;
+
+/// How the request of a case authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseAuth {
+    /// With the run's token (given again at replay).
+    Token,
+    /// Without `Authorization`.
+    Missing,
+    /// With this wrong token (no secret).
+    Wrong(String),
+}
+
+/// The request of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// How it authenticated.
+    pub auth: CaseAuth,
+    /// The `Content-Type` of the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The body, verbatim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The statuses expected.
+    pub expected_statuses: Vec<u16>,
+}
+
+/// The response of a case, as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseResponse {
+    /// The status.
+    pub status: u16,
+    /// The `Content-Type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The body (cut at the report's excerpt limit).
+    pub body: String,
+}
+
+/// One failing case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFile {
+    /// [`CASE_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The seed of the run that found it.
+    pub seed: u64,
+    /// What the case does.
+    pub name: String,
+    /// The operation.
+    pub operation: String,
+    /// The checks that failed.
+    pub checks: Vec<String>,
+    /// What each failure said.
+    pub messages: Vec<String>,
+    /// The request.
+    pub request: CaseRequest,
+    /// The response, when one came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<CaseResponse>,
+    /// A curl command that repeats it.
+    pub curl: String,
+}
+
+/// Why case files could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file is not a case file.
+    #[error("{path} is not a case file: {reason}")]
+    Format {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl CaseFile {
+    /// The case of a failed check; `token` is written as
+    /// `$CONNECTIONS_TOKEN` wherever it appears.
+    pub(crate) fn new(planned: &Planned, check: &Check, seed: u64, token: &str) -> Self {
+        let scrub = |text: &str| {
+            if token.is_empty() {
+                text.to_string()
+            } else {
+                text.replace(token, REDACTED_TOKEN)
+            }
+        };
+        let mut checks: Vec<String> = check
+            .failures
+            .iter()
+            .filter_map(|f| f.check.clone())
+            .collect();
+        checks.dedup();
+        Self {
+            format_version: CASE_FORMAT_VERSION,
+            seed,
+            name: scrub(&planned.name),
+            operation: planned.operation.clone(),
+            checks,
+            messages: check.failures.iter().map(|f| scrub(&f.message)).collect(),
+            request: CaseRequest {
+                method: planned.method.to_string(),
+                url: scrub(planned.url.as_str()),
+                auth: match &planned.credentials {
+                    Credentials::Token => CaseAuth::Token,
+                    Credentials::Missing => CaseAuth::Missing,
+                    Credentials::Wrong(wrong) => CaseAuth::Wrong(wrong.clone()),
+                },
+                content_type: planned.body.as_ref().map(|b| b.content_type.to_string()),
+                body: planned.body.as_ref().map(|b| scrub(&b.text)),
+                expected_statuses: planned.expected.clone(),
+            },
+            response: check.response.as_ref().map(|r| CaseResponse {
+                status: r.status,
+                content_type: r.content_type.clone(),
+                body: scrub(&r.body_excerpt),
+            }),
+            curl: scrub(check.curl.as_deref().unwrap_or_default()),
+        }
+    }
+
+    /// The request to send again, against `base` when given (else the
+    /// recorded server).
+    pub(crate) fn planned(&self, base: Option<&Url>) -> Result<Planned, String> {
+        let mut url = Url::parse(&self.request.url).map_err(|e| e.to_string())?;
+        if let Some(base) = base {
+            url.set_scheme(base.scheme())
+                .map_err(|()| format!("cannot use the scheme of {base}"))?;
+            url.set_host(base.host_str())
+                .map_err(|e| format!("cannot use the host of {base}: {e}"))?;
+            url.set_port(base.port())
+                .map_err(|()| format!("cannot use the port of {base}"))?;
+        }
+        let method = Method::from_bytes(self.request.method.as_bytes())
+            .map_err(|_| format!("`{}` is not an HTTP method", self.request.method))?;
+        let content_type = match self.request.content_type.as_deref() {
+            None | Some("application/json") => "application/json",
+            Some("text/plain") => "text/plain",
+            Some(other) => {
+                return Err(format!("content type `{other}` is not one the suite sends"));
+            }
+        };
+        Ok(Planned {
+            name: format!("replay: {}", self.name),
+            operation: self.operation.clone(),
+            method,
+            url,
+            credentials: match &self.request.auth {
+                CaseAuth::Token => Credentials::Token,
+                CaseAuth::Missing => Credentials::Missing,
+                CaseAuth::Wrong(wrong) => Credentials::Wrong(wrong.clone()),
+            },
+            body: self.request.body.as_ref().map(|text| Body {
+                text: text.clone(),
+                content_type,
+            }),
+            expected: self.request.expected_statuses.clone(),
+        })
+    }
+
+    /// Reads a case file.
+    pub fn read(path: &Path) -> Result<Self, CaseError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let case: Self = serde_json::from_str(&text).map_err(|e| CaseError::Format {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        if case.format_version != CASE_FORMAT_VERSION {
+            return Err(CaseError::Format {
+                path: path.display().to_string(),
+                reason: format!(
+                    "format version {} (this version reads {CASE_FORMAT_VERSION})",
+                    case.format_version
+                ),
+            });
+        }
+        Ok(case)
+    }
+}
+
+/// Writes each case as `case-NNN-<operation>.json` under `dir` (created
+/// when missing); returns the paths.
+pub fn write_cases(dir: &Path, cases: &[CaseFile]) -> Result<Vec<PathBuf>, CaseError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| CaseError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut paths = Vec::new();
+    for (index, case) in cases.iter().enumerate() {
+        let path = dir.join(format!("case-{:03}-{}.json", index + 1, case.operation));
+        let text = serde_json::to_string_pretty(case).map_err(|e| CaseError::Format {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        std::fs::write(&path, text + "\n").map_err(io(&path))?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// What a replay found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// None of the case's checks fails any more.
+    Fixed,
+    /// At least one still fails.
+    StillFailing,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Fixed => "FIXED",
+            Self::StillFailing => "STILL FAILING",
+        })
+    }
+}
+
+/// Sends each case again (with `config`'s token, against `config`'s base
+/// URL) and judges it: STILL FAILING when a check that failed before
+/// fails again. The report holds each replayed exchange.
+pub async fn replay(
+    contract: &crate::Contract,
+    config: &LiveConfig,
+    cases: &[CaseFile],
+    progress: impl FnMut(&str),
+) -> Result<(Vec<Verdict>, Report), LiveError> {
+    let mut runner = crate::live::Runner::new(contract, config, "replay", progress)?;
+    let mut verdicts = Vec::new();
+    for case in cases {
+        let planned = case
+            .planned(Some(&config.base_url))
+            .map_err(LiveError::BadBaseUrl)?;
+        runner.exchange(planned, |_, _| {}).await?;
+        let again = runner
+            .report
+            .checks
+            .last()
+            .map(|check| {
+                check.failures.iter().any(|f| {
+                    f.check
+                        .as_ref()
+                        .is_some_and(|name| case.checks.contains(name))
+                })
+            })
+            .unwrap_or(false);
+        let verdict = if again {
+            Verdict::StillFailing
+        } else {
+            Verdict::Fixed
+        };
+        (runner.progress)(&format!("{verdict}: {} ({})", case.name, case.operation));
+        verdicts.push(verdict);
+    }
+    Ok((verdicts, runner.report))
+}
