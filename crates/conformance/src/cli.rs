@@ -636,23 +636,10 @@ pub fn live(args: &LiveArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(error) => return could_not_run(&error),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return could_not_run(&CliError::Runtime(error)),
-    };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let token = match (&args.auth.token, args.auth.client_credentials()) {
-        (_, Some(credentials)) => {
-            match runtime.block_on(fetch_access_token(credentials, timeout)) {
-                Ok(token) => token.secret().to_string(),
-                Err(error) => return could_not_run(&error),
-            }
-        }
-        (Some(token), None) => token.clone(),
-        (None, None) => String::new(),
+    let (runtime, token) = match runtime_and_token(&args.auth, timeout) {
+        Ok(ready) => ready,
+        Err(code) => return code,
     };
     let checks = match crate::checks::CheckSelection::new(&args.checks, &args.exclude_checks) {
         Ok(checks) => checks,
@@ -697,6 +684,29 @@ pub fn live(args: &LiveArgs) -> u8 {
     }
 }
 
+/// The runtime of a run against a server and its bearer token: the one
+/// given, or one fetched with the client credentials given (none when
+/// neither is). `Err` is the exit code, the reason already printed.
+fn runtime_and_token(
+    auth: &LiveAuthArgs,
+    timeout: Duration,
+) -> Result<(tokio::runtime::Runtime, String), u8> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| could_not_run(&CliError::Runtime(error)))?;
+    let token = match (&auth.token, auth.client_credentials()) {
+        (_, Some(credentials)) => runtime
+            .block_on(fetch_access_token(credentials, timeout))
+            .map_err(|error| could_not_run(&error))?
+            .secret()
+            .to_string(),
+        (Some(token), None) => token.clone(),
+        (None, None) => String::new(),
+    };
+    Ok((runtime, token))
+}
+
 /// `conformance replay`.
 pub fn replay(args: &ReplayArgs) -> u8 {
     let (contract, _) = match load_contract(&args.document) {
@@ -710,23 +720,10 @@ pub fn replay(args: &ReplayArgs) -> u8 {
             Err(error) => return could_not_run(&error),
         }
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return could_not_run(&CliError::Runtime(error)),
-    };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let token = match (&args.auth.token, args.auth.client_credentials()) {
-        (_, Some(credentials)) => {
-            match runtime.block_on(fetch_access_token(credentials, timeout)) {
-                Ok(token) => token.secret().to_string(),
-                Err(error) => return could_not_run(&error),
-            }
-        }
-        (Some(token), None) => token.clone(),
-        (None, None) => String::new(),
+    let (runtime, token) = match runtime_and_token(&args.auth, timeout) {
+        Ok(ready) => ready,
+        Err(code) => return code,
     };
     let mut config = LiveConfig::new(args.base_url.clone(), token);
     config.timeout = timeout;
