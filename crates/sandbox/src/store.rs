@@ -1,21 +1,30 @@
-//! Durable storage of connections in SQLite.
+//! Durable storage of connections in SQLite, served from memory.
 //!
-//! One SQLite connection, guarded by a mutex, serves every request: writes
-//! are serialized, so concurrent updates of one connection never lose an
-//! increment, and each write is its own transaction. The database runs in
-//! WAL mode with `synchronous=FULL`, so a write is on disk before the
-//! request that made it is answered. The schema is versioned with
-//! `PRAGMA user_version` and migrated forward at start.
+//! SQLite is the record: every write is its own transaction on one
+//! connection guarded by a mutex, so concurrent updates of one connection
+//! never lose an increment. The database runs in WAL mode with
+//! `synchronous=FULL`, so a write is on disk before the request that made
+//! it is answered. The schema is versioned with `PRAGMA user_version` and
+//! migrated forward at start.
+//!
+//! Reads never touch SQLite: the rows are loaded at start into an index in
+//! memory, which each write updates after its commit and before it
+//! returns (a write that fails changes nothing there). A GET or a list page
+//! takes a read lock for the time of a lookup, never waits for a write's
+//! sync, and costs no system call. For the index to stay the truth, the
+//! sandbox holds the database file exclusively while it runs
+//! (`locking_mode=EXCLUSIVE`): another process that opens it, a second
+//! sandbox or a hand edit, is told the database is locked instead of
+//! changing rows behind the index.
 
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
-    sync::{
-        Arc, Mutex, MutexGuard,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock},
     time::Duration,
 };
 
+use axum::body::Bytes;
 use connections_spec::Connection;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -88,8 +97,17 @@ pub enum StoreError {
     Corrupt {
         /// Its reference.
         reference: String,
-        /// What serde said.
-        source: serde_json::Error,
+        /// What serde said (shared: the row stays unreadable, and each
+        /// read of it reports the same cause).
+        source: Arc<serde_json::Error>,
+    },
+    /// Another process holds the database file.
+    #[error(
+        "the database {path} is in use by another process (another sandbox?); each sandbox needs a database of its own"
+    )]
+    InUse {
+        /// The database file.
+        path: PathBuf,
     },
     /// A connection could not be encoded for storage.
     #[error("a connection cannot be encoded")]
@@ -147,36 +165,103 @@ const MIGRATIONS: &[&str] = &[
 /// How long a statement waits for a lock held by another process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How many read connections a file database gets beside the writer.
-const READERS: usize = 4;
-
-/// One page of connections and the total, read in one transaction.
+/// One page of connections and the total, read under one lock.
 #[derive(Debug)]
 pub struct Page {
     /// How many connections there are.
     pub total: u32,
     /// The page's connections, in creation order, the readable ones.
-    pub items: Vec<Connection>,
+    pub items: Vec<Arc<Row>>,
     /// The references of the page's rows that could not be read, with why.
     pub unreadable: Vec<StoreError>,
 }
 
+/// One stored connection as the index holds it.
+#[derive(Debug)]
+pub struct Row {
+    reference: String,
+    content: Result<Connection, Arc<serde_json::Error>>,
+    view: OnceLock<Bytes>,
+}
+
+impl Row {
+    fn new(reference: String, content: Result<Connection, Arc<serde_json::Error>>) -> Arc<Self> {
+        Arc::new(Self {
+            reference,
+            content,
+            view: OnceLock::new(),
+        })
+    }
+
+    /// The connection, or why its stored JSON cannot be read.
+    pub fn connection(&self) -> Result<&Connection, StoreError> {
+        self.content.as_ref().map_err(|source| StoreError::Corrupt {
+            reference: self.reference.clone(),
+            source: source.clone(),
+        })
+    }
+
+    /// The bytes the API answers for this revision of the connection,
+    /// made by `render` on the first call and kept (a write replaces the
+    /// row, so they never go stale).
+    pub fn view(
+        &self,
+        render: impl FnOnce(&Connection) -> Result<Vec<u8>, serde_json::Error>,
+    ) -> Result<Bytes, StoreError> {
+        if let Some(bytes) = self.view.get() {
+            return Ok(bytes.clone());
+        }
+        let bytes = Bytes::from(render(self.connection()?)?);
+        // Two first reads at once render the same bytes; either is kept.
+        let _ = self.view.set(bytes.clone());
+        Ok(bytes)
+    }
+}
+
+/// The rows in creation order, and where each reference is.
+#[derive(Default)]
+struct Index {
+    rows: Vec<Arc<Row>>,
+    positions: HashMap<String, usize>,
+}
+
+impl Index {
+    fn push(&mut self, row: Arc<Row>) {
+        self.positions
+            .insert(row.reference.clone(), self.rows.len());
+        self.rows.push(row);
+    }
+
+    fn get(&self, reference: &str) -> Option<&Arc<Row>> {
+        self.positions.get(reference).map(|&at| &self.rows[at])
+    }
+
+    fn replace(&mut self, row: Arc<Row>) {
+        match self.positions.get(&row.reference) {
+            Some(&at) => self.rows[at] = row,
+            None => self.push(row),
+        }
+    }
+}
+
 /// The connection store. Cheap to clone; clones share the database.
 ///
-/// One writer connection behind a mutex serializes every write; a file
-/// database also gets four read connections, which WAL lets run
-/// beside the writer and each other. An in-memory database has one
-/// connection for both.
+/// One connection behind a mutex serializes every write; the index in
+/// memory serves every read.
 #[derive(Clone)]
 pub struct Store {
     writer: Arc<Mutex<rusqlite::Connection>>,
-    readers: Arc<Vec<Mutex<rusqlite::Connection>>>,
-    next_reader: Arc<AtomicUsize>,
+    index: Arc<RwLock<Index>>,
 }
 
 fn configure(connection: &rusqlite::Connection) -> Result<(), StoreError> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
-    // WAL keeps readers and the writer apart; FULL syncs the WAL on every
+    // The index in memory is the truth only while nobody else writes the
+    // file: hold it exclusively (set before WAL, so the WAL index lives in
+    // memory and no `-shm` file is shared).
+    let _mode: String =
+        connection.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |row| row.get(0))?;
+    // WAL keeps the log apart from the file; FULL syncs the WAL on every
     // commit, so an acknowledged write survives a crash or power loss. (In
     // memory, journal_mode stays "memory".)
     let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -184,90 +269,94 @@ fn configure(connection: &rusqlite::Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Every stored row, in creation order, decoded (or with why not).
+fn load(connection: &rusqlite::Connection) -> Result<Index, StoreError> {
+    let mut index = Index::default();
+    let mut statement = connection.prepare("SELECT ref, body FROM connections ORDER BY seq")?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (reference, body) = row?;
+        let content = serde_json::from_str(&body).map_err(Arc::new);
+        index.push(Row::new(reference, content));
+    }
+    Ok(index)
+}
+
+/// Whether SQLite said another connection holds the database.
+fn is_busy(error: &StoreError) -> bool {
+    matches!(
+        error,
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+            if matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 impl Store {
-    /// Opens (creating when missing) and migrates the database, and checks
-    /// that it can be written.
+    /// Opens (creating when missing) and migrates the database, checks
+    /// that it can be written, takes it exclusively and loads its rows.
     pub fn open(location: &DbLocation) -> Result<Self, StoreError> {
         match location {
             DbLocation::Memory => {
                 let mut connection = rusqlite::Connection::open_in_memory()?;
                 configure(&connection)?;
                 migrate(&mut connection)?;
-                Ok(Self::assemble(connection, Vec::new()))
+                Self::assemble(connection)
             }
             DbLocation::File(path) if path.as_os_str().is_empty() => Err(StoreError::EmptyPath),
             DbLocation::File(path) => {
                 create_parent_dir(path)?;
-                let context = |source: StoreError| StoreError::Open {
-                    path: path.clone(),
-                    source: Box::new(source),
+                let context = |source: StoreError| {
+                    if is_busy(&source) {
+                        return StoreError::InUse { path: path.clone() };
+                    }
+                    StoreError::Open {
+                        path: path.clone(),
+                        source: Box::new(source),
+                    }
                 };
                 let mut writer = rusqlite::Connection::open(path).map_err(|e| context(e.into()))?;
                 configure(&writer).map_err(context)?;
-                check_writable(&writer).map_err(|source| StoreError::NotWritable {
-                    path: path.clone(),
-                    source: Box::new(source.into()),
+                check_writable(&writer).map_err(|source| {
+                    let source = StoreError::from(source);
+                    if is_busy(&source) {
+                        return StoreError::InUse { path: path.clone() };
+                    }
+                    StoreError::NotWritable {
+                        path: path.clone(),
+                        source: Box::new(source),
+                    }
                 })?;
                 migrate(&mut writer).map_err(context)?;
-                let mut readers = Vec::with_capacity(READERS);
-                for _ in 0..READERS {
-                    let reader = rusqlite::Connection::open_with_flags(
-                        path,
-                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                    )
-                    .map_err(|e| context(e.into()))?;
-                    reader
-                        .busy_timeout(BUSY_TIMEOUT)
-                        .map_err(|e| context(e.into()))?;
-                    readers.push(Mutex::new(reader));
-                }
-                Ok(Self::assemble(writer, readers))
+                Self::assemble(writer).map_err(context)
             }
         }
     }
 
-    fn assemble(writer: rusqlite::Connection, readers: Vec<Mutex<rusqlite::Connection>>) -> Self {
-        Self {
+    fn assemble(writer: rusqlite::Connection) -> Result<Self, StoreError> {
+        let index = load(&writer)?;
+        Ok(Self {
             writer: Arc::new(Mutex::new(writer)),
-            readers: Arc::new(readers),
-            next_reader: Arc::new(AtomicUsize::new(0)),
-        }
+            index: Arc::new(RwLock::new(index)),
+        })
     }
 
     /// Runs `work` on the writer in a blocking task.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection, &RwLock<Index>) -> Result<T, StoreError>
+            + Send
+            + 'static,
     {
         let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || work(&mut lock(&writer))).await?
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || work(&mut lock(&writer), &index)).await?
     }
 
-    /// Runs `work` on a read connection: in place on a free one, else in a
-    /// blocking task waiting for one.
-    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
-    {
-        if self.readers.is_empty() {
-            return self.write(work).await;
-        }
-        // A read of a few rows takes microseconds and WAL never makes it
-        // wait for the writer: it runs right here, on a free read
-        // connection when there is one, without a hop to the blocking pool.
-        let readers = &self.readers;
-        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        let count = readers.len();
-        for offset in 0..count {
-            if let Ok(mut reader) = readers[(start + offset) % count].try_lock() {
-                return work(&mut reader);
-            }
-        }
-        let readers = self.readers.clone();
-        tokio::task::spawn_blocking(move || work(&mut lock(&readers[start % count]))).await?
+    fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The setting `key`, storing `make()` first when it has none.
@@ -276,7 +365,7 @@ impl Store {
         key: &'static str,
         make: impl FnOnce() -> String + Send + 'static,
     ) -> Result<String, StoreError> {
-        self.write(move |db| {
+        self.write(move |db, _| {
             let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let existing: Option<String> = tx
                 .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
@@ -302,7 +391,7 @@ impl Store {
 
     /// Stores a new connection (its `ref` must be new).
     pub async fn insert(&self, connection: Connection) -> Result<(), StoreError> {
-        self.write(move |db| {
+        self.write(move |db, index| {
             let body = serde_json::to_string(&connection)?;
             db.prepare_cached("INSERT INTO connections (ref, revision, body) VALUES (?1, ?2, ?3)")?
                 .execute(params![
@@ -310,63 +399,53 @@ impl Store {
                     connection.revision.unwrap_or(1),
                     body
                 ])?;
+            write_index(index).push(Row::new(connection.reference.clone(), Ok(connection)));
             Ok(())
         })
         .await
     }
 
+    /// The row with this reference, if any.
+    pub fn row(&self, reference: &str) -> Option<Arc<Row>> {
+        self.read_index().get(reference).cloned()
+    }
+
     /// The connection with this reference, if any.
-    pub async fn get(&self, reference: String) -> Result<Option<Connection>, StoreError> {
-        self.read(move |db| {
-            let body: Option<String> = db
-                .prepare_cached("SELECT body FROM connections WHERE ref = ?1")?
-                .query_row([&reference], |row| row.get(0))
-                .optional()?;
-            body.map(|b| decode(&reference, &b)).transpose()
-        })
-        .await
+    pub fn get(&self, reference: &str) -> Result<Option<Connection>, StoreError> {
+        self.row(reference)
+            .map(|row| row.connection().cloned())
+            .transpose()
     }
 
     /// How many connections there are.
-    pub async fn count(&self) -> Result<u32, StoreError> {
-        self.read(|db| Ok(db.query_row("SELECT COUNT(*) FROM connections", [], |row| row.get(0))?))
-            .await
+    pub fn count(&self) -> u32 {
+        u32::try_from(self.read_index().rows.len()).unwrap_or(u32::MAX)
     }
 
     /// The total and up to `limit` connections from `offset`, in creation
-    /// order, read in one transaction (a concurrent create cannot make them
+    /// order, read under one lock (a concurrent create cannot make them
     /// disagree). A row that cannot be read is left out and reported in
     /// [`Page::unreadable`]; the others are served.
-    pub async fn page(&self, offset: u32, limit: u32) -> Result<Page, StoreError> {
-        self.read(move |db| {
-            let tx = db.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let total: u32 = tx
-                .prepare_cached("SELECT COUNT(*) FROM connections")?
-                .query_row([], |row| row.get(0))?;
-            let rows = tx
-                .prepare_cached(
-                    "SELECT ref, body FROM connections ORDER BY seq LIMIT ?1 OFFSET ?2",
-                )?
-                .query_map(params![limit, offset], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            tx.finish()?;
-            let mut items = Vec::with_capacity(rows.len());
-            let mut unreadable = Vec::new();
-            for (reference, body) in rows {
-                match decode(&reference, &body) {
-                    Ok(connection) => items.push(connection),
-                    Err(error) => unreadable.push(error),
-                }
+    pub fn page(&self, offset: u32, limit: u32) -> Page {
+        let index = self.read_index();
+        let total = u32::try_from(index.rows.len()).unwrap_or(u32::MAX);
+        let start = usize::try_from(offset).map_or(index.rows.len(), |o| o.min(index.rows.len()));
+        let end = start
+            .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+            .min(index.rows.len());
+        let mut items = Vec::with_capacity(end - start);
+        let mut unreadable = Vec::new();
+        for row in &index.rows[start..end] {
+            match row.connection() {
+                Ok(_) => items.push(row.clone()),
+                Err(error) => unreadable.push(error),
             }
-            Ok(Page {
-                total,
-                items,
-                unreadable,
-            })
-        })
-        .await
+        }
+        Page {
+            total,
+            items,
+            unreadable,
+        }
     }
 
     /// Replaces a connection in one transaction: `change` receives the
@@ -378,7 +457,7 @@ impl Store {
         reference: String,
         change: impl FnOnce(Connection) -> Connection + Send + 'static,
     ) -> Result<Option<Connection>, StoreError> {
-        self.write(move |db| {
+        self.write(move |db, index| {
             let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let stored: Option<(u32, String)> = tx
                 .prepare_cached("SELECT revision, body FROM connections WHERE ref = ?1")?
@@ -390,7 +469,11 @@ impl Store {
             let next_revision = revision
                 .checked_add(1)
                 .ok_or_else(|| StoreError::RevisionOverflow(reference.clone()))?;
-            let mut updated = change(decode(&reference, &body)?);
+            let stored = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                reference: reference.clone(),
+                source: Arc::new(source),
+            })?;
+            let mut updated = change(stored);
             updated.reference = reference.clone();
             updated.revision = Some(next_revision);
             tx.prepare_cached("UPDATE connections SET revision = ?1, body = ?2 WHERE ref = ?3")?
@@ -400,18 +483,15 @@ impl Store {
                     reference
                 ])?;
             tx.commit()?;
+            write_index(index).replace(Row::new(reference, Ok(updated.clone())));
             Ok(Some(updated))
         })
         .await
     }
 }
 
-/// A stored body as a connection; the error names the row.
-fn decode(reference: &str, body: &str) -> Result<Connection, StoreError> {
-    serde_json::from_str(body).map_err(|source| StoreError::Corrupt {
-        reference: reference.to_string(),
-        source,
-    })
+fn write_index(index: &RwLock<Index>) -> std::sync::RwLockWriteGuard<'_, Index> {
+    index.write().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Whether the database takes a write: a real one (an immediate
@@ -482,14 +562,12 @@ mod tests {
         for r in ["c", "a", "b"] {
             store.insert(connection(r)).await.unwrap();
         }
-        assert_eq!(store.count().await.unwrap(), 3);
+        assert_eq!(store.count(), 3);
         let refs: Vec<_> = store
             .page(1, 5)
-            .await
-            .unwrap()
             .items
-            .into_iter()
-            .map(|c| c.reference)
+            .iter()
+            .map(|row| row.connection().unwrap().reference.clone())
             .collect();
         assert_eq!(refs, ["a", "b"]);
         let updated = store
@@ -501,12 +579,10 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(updated.revision, Some(2));
-        assert_eq!(
-            store.get("a".into()).await.unwrap().unwrap().name,
-            "renamed"
-        );
+        assert_eq!(store.get("a").unwrap().unwrap().name, "renamed");
+        assert_eq!(store.get("a").unwrap().unwrap().revision, Some(2));
         assert!(store.update("zz".into(), |c| c).await.unwrap().is_none());
-        assert!(store.get("zz".into()).await.unwrap().is_none());
+        assert!(store.get("zz").unwrap().is_none());
     }
 
     #[tokio::test]
@@ -522,7 +598,7 @@ mod tests {
             key,
             store.setting_or_insert("k", || "v2".into()).await.unwrap()
         );
-        assert!(store.get("x".into()).await.unwrap().is_some());
+        assert!(store.get("x").unwrap().is_some());
         let version: i64 = lock(&store.writer)
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
@@ -535,16 +611,25 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreadable_row_is_named_and_the_page_keeps_the_rest() {
-        let store = Store::open(&DbLocation::Memory).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let location = DbLocation::File(dir.path().join("rows.db"));
+        let store = Store::open(&location).unwrap();
         for r in ["a", "b", "c"] {
             store.insert(connection(r)).await.unwrap();
         }
-        lock(&store.writer)
+        drop(store);
+        rusqlite::Connection::open(dir.path().join("rows.db"))
+            .unwrap()
             .execute("UPDATE connections SET body = '[' WHERE ref = 'b'", [])
             .unwrap();
-        let page = store.page(0, 10).await.unwrap();
+        let store = Store::open(&location).unwrap();
+        let page = store.page(0, 10);
         assert_eq!(page.total, 3);
-        let refs: Vec<_> = page.items.iter().map(|c| c.reference.as_str()).collect();
+        let refs: Vec<_> = page
+            .items
+            .iter()
+            .map(|row| row.connection().unwrap().reference.clone())
+            .collect();
         assert_eq!(refs, ["a", "c"]);
         assert_eq!(page.unreadable.len(), 1);
         let message = crate::error::error_chain(&page.unreadable[0]);
@@ -552,8 +637,63 @@ mod tests {
             message.starts_with("the stored connection b cannot be read: "),
             "{message}"
         );
-        let error = store.get("b".into()).await.unwrap_err();
+        let error = store.get("b").unwrap_err();
         assert!(matches!(error, StoreError::Corrupt { reference, .. } if reference == "b"));
+        let error = store.update("b".into(), |c| c).await.unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { reference, .. } if reference == "b"));
+    }
+
+    #[tokio::test]
+    async fn reads_see_each_acknowledged_write_and_nothing_of_a_failed_one() {
+        let store = Store::open(&DbLocation::Memory).unwrap();
+        store.insert(connection("a")).await.unwrap();
+        let before = store.row("a").unwrap();
+        let view = before.view(|c| serde_json::to_vec(&c.name)).unwrap();
+        assert_eq!(&view[..], br#""Weather Data System""#.as_slice());
+        // The same ref again breaks the UNIQUE constraint: nothing changes.
+        let mut duplicate = connection("a");
+        duplicate.name = "duplicate".into();
+        assert!(store.insert(duplicate).await.is_err());
+        assert_eq!(store.count(), 1);
+        assert_eq!(store.get("a").unwrap().unwrap().name, "Weather Data System");
+        store
+            .update("a".into(), |mut c| {
+                c.name = "renamed".into();
+                c
+            })
+            .await
+            .unwrap();
+        let after = store.row("a").unwrap();
+        let view = after.view(|c| serde_json::to_vec(&c.name)).unwrap();
+        assert_eq!(&view[..], br#""renamed""#.as_slice());
+        // A row read before the write keeps its own revision's bytes.
+        assert_eq!(
+            &before.view(|_| unreachable!()).unwrap()[..],
+            br#""Weather Data System""#.as_slice()
+        );
+    }
+
+    #[test]
+    fn the_file_is_held_exclusively_while_the_store_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("held.db");
+        let location = DbLocation::File(path.clone());
+        let store = Store::open(&location).unwrap();
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.busy_timeout(Duration::from_millis(10)).unwrap();
+        let edit = other.execute("UPDATE settings SET value = 'x'", []);
+        assert!(edit.is_err(), "another connection wrote the held file");
+        drop(other);
+        // A second sandbox on the file is told so (after the busy timeout).
+        let error = Store::open(&location).err().unwrap();
+        assert!(
+            matches!(&error, StoreError::InUse { path: p } if *p == path),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("in use by another process"));
+        drop(store);
+        let reopened = Store::open(&location).unwrap();
+        assert_eq!(reopened.count(), 0);
     }
 
     #[test]

@@ -366,3 +366,26 @@ async fn start_up_errors_name_the_path_and_say_their_cause_once() {
         assert!(last.contains(path.to_str().unwrap()), "{last}");
     }
 }
+
+#[tokio::test]
+async fn a_second_sandbox_on_the_same_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let args = db_args(&db, "t");
+    let mut first = spawn(&args).await;
+    let (status, stderr) = run_to_exit(&args, &[]).await;
+    assert!(!status.success(), "a second sandbox started on {db:?}");
+    assert!(
+        stderr.contains(db.to_str().unwrap()) && stderr.contains("in use by another process"),
+        "{stderr}"
+    );
+    // The first one still serves.
+    let answer = reqwest::Client::new()
+        .get(format!("{}/v2/connections", first.base))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    first.child.kill().await.unwrap();
+}

@@ -191,6 +191,24 @@ async fn an_unreadable_row_is_left_out_of_lists_and_the_rest_is_served() {
             .await;
         refs.push(created.body["ref"].as_str().unwrap().to_string());
     }
+    // While it runs, the sandbox holds its database: nobody edits a row
+    // behind its back.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .busy_timeout(std::time::Duration::from_millis(10))
+        .unwrap();
+    assert!(
+        other
+            .execute(
+                "UPDATE connections SET body = '{}' WHERE ref = ?1",
+                [&refs[1]]
+            )
+            .is_err(),
+        "a row was edited under a running sandbox"
+    );
+    drop(other);
+    within(sandbox.shutdown()).await.unwrap();
+    // A row another version (or a hand) left unreadable, found at start.
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute(
@@ -198,8 +216,11 @@ async fn an_unreadable_row_is_left_out_of_lists_and_the_rest_is_served() {
             [&refs[1]],
         )
         .unwrap();
+    let sandbox = start_with(|c| c.db = connections_sandbox::DbLocation::File(db.clone())).await;
+    let raw = Raw::new(&sandbox);
     let page = raw.call("GET", "/v2/connections", None, None).await;
     assert_eq!(page.status, 200, "{:?}", page.body);
+    assert_eq!(page.body["total"], 3);
     let listed: Vec<&str> = page.body["items"]
         .as_array()
         .unwrap()
@@ -211,6 +232,10 @@ async fn an_unreadable_row_is_left_out_of_lists_and_the_rest_is_served() {
         .call("GET", &format!("/v2/connections/{}", refs[1]), None, None)
         .await;
     assert_error(&one, 500, "INTERNAL_ERROR");
+    let others = raw
+        .call("GET", &format!("/v2/connections/{}", refs[2]), None, None)
+        .await;
+    assert_eq!(others.status, 200);
     within(sandbox.shutdown()).await.unwrap();
 }
 
