@@ -1222,6 +1222,8 @@ impl<'a> Comparison<'a> {
         self.types(base, revision, at, usage);
         self.format(base, revision, at, usage);
         self.values(base, revision, at, usage);
+        self.enum_names(base, revision, at, usage);
+        self.discriminator(base, revision, at, usage);
         self.limits(base, revision, at, usage);
         if base.get("default") != revision.get("default") {
             self.push_directed(
@@ -1359,6 +1361,117 @@ impl<'a> Comparison<'a> {
                     );
                 }
             }
+        }
+    }
+
+    /// `x-enum-varnames`: the name of each value kept in both documents.
+    fn enum_names(&mut self, base: &Value, revision: &Value, at: &At, usage: Usage) {
+        const KEYWORD: &str = "x-enum-varnames";
+        if base.get(KEYWORD) == revision.get(KEYWORD) {
+            return;
+        }
+        // Names pair with the `enum` array by position, null included.
+        let names = |schema: &Value| -> Vec<(Value, Option<String>)> {
+            let listed = schema.get(KEYWORD).and_then(Value::as_array);
+            schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(index, value)| {
+                    let name = listed
+                        .and_then(|names| names.get(index))
+                        .and_then(Value::as_str)
+                        .map(String::from);
+                    (value.clone(), name)
+                })
+                .collect()
+        };
+        let (from, to) = (names(base), names(revision));
+        let names_at = at.child(KEYWORD, "");
+        let used = usage.request || usage.response;
+        for (value, before) in &from {
+            let Some((_, after)) = to.iter().find(|(v, _)| v == value) else {
+                continue;
+            };
+            let (breaking, change) = match (before, after) {
+                (Some(a), Some(b)) if a == b => continue,
+                (None, None) => continue,
+                (Some(a), Some(b)) => (used, format!("renamed from {a} to {b}")),
+                (Some(a), None) => (used, format!("no longer named (was {a})")),
+                (None, Some(b)) => (false, format!("named {b}")),
+            };
+            self.push_at(
+                rule::ENUM_NAME_CHANGED,
+                breaking,
+                format!("{}: value {} {change}", at.subject, compact(value)),
+                &names_at,
+            );
+        }
+    }
+
+    /// `discriminator`: its property and its mapping.
+    fn discriminator(&mut self, base: &Value, revision: &Value, at: &At, usage: Usage) {
+        let (from, to) = (base.get("discriminator"), revision.get("discriminator"));
+        if from == to {
+            return;
+        }
+        let used = usage.request || usage.response;
+        let disc_at = at.child("discriminator", "");
+        fn property(d: Option<&Value>) -> Option<&str> {
+            d.and_then(|d| d.get("propertyName"))
+                .and_then(Value::as_str)
+        }
+        let mapping = |d: Option<&Value>| -> BTreeMap<String, String> {
+            d.and_then(|d| d.get("mapping"))
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        };
+        let mut changes: Vec<(bool, String)> = Vec::new();
+        match (property(from), property(to)) {
+            (None, Some(p)) if from.is_none() => {
+                changes.push((false, format!("now discriminated by {p}")))
+            }
+            (Some(p), None) if to.is_none() => {
+                changes.push((used, format!("no longer discriminated (was by {p})")))
+            }
+            (a, b) if a != b => changes.push((
+                used,
+                format!(
+                    "discriminator property changed from {} to {}",
+                    a.unwrap_or("none"),
+                    b.unwrap_or("none")
+                ),
+            )),
+            _ => {}
+        }
+        if from.is_some() && to.is_some() {
+            let (before, after) = (mapping(from), mapping(to));
+            for (value, target) in &before {
+                match after.get(value) {
+                    None => changes.push((used, format!("mapping of {value} removed"))),
+                    Some(other) if other != target => changes.push((
+                        used,
+                        format!("mapping of {value} changed from {target} to {other}"),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for (value, target) in after.iter().filter(|(v, _)| !before.contains_key(*v)) {
+                changes.push((false, format!("mapping of {value} to {target} added")));
+            }
+        }
+        for (breaking, change) in changes {
+            self.push_at(
+                rule::DISCRIMINATOR_CHANGED,
+                breaking,
+                format!("{}: {change}", at.subject),
+                &disc_at,
+            );
         }
     }
 

@@ -163,6 +163,8 @@ rules! {
         "An enum value was removed: clients that send it are refused.";
     ENUM_VALUE_ADDED = "enum-value-added", Changed, BreakingInResponses,
         "An enum value was added: the generated client rejects values it does not know (Error::InvalidResponsePayload).";
+    ENUM_NAME_CHANGED = "enum-name-changed", Changed, DependsOnChange,
+        "The name generators give an enum value (`x-enum-varnames`) changed or was removed: code generated in other languages renames or loses its constant (breaking wherever the schema is used); names given where there were none are not breaking.";
     ENUM_CONSTRAINT_ADDED = "enum-constraint-added", Changed, BreakingInRequests,
         "A free value became an enum.";
     ENUM_CONSTRAINT_REMOVED = "enum-constraint-removed", Changed, BreakingInResponses,
@@ -181,6 +183,8 @@ rules! {
         "A `oneOf`/`anyOf` variant was added: clients cannot read the new shape.";
     VARIANT_REMOVED = "variant-removed", Changed, BreakingInRequests,
         "A `oneOf`/`anyOf` variant was removed: clients that send it are refused.";
+    DISCRIMINATOR_CHANGED = "discriminator-changed", Changed, DependsOnChange,
+        "A `discriminator` changed its property, lost or retargeted a mapping entry, or was removed: generated clients choose (and name) the variant by it (breaking wherever the schema is used); a discriminator or a mapping entry added is not breaking.";
     ALL_OF_MEMBER_ADDED = "all-of-member-added", Changed, BreakingInRequests,
         "An `allOf` member was added (more constraints).";
     ALL_OF_MEMBER_REMOVED = "all-of-member-removed", Changed, BreakingInResponses,

@@ -1421,3 +1421,164 @@ fn unknown_and_cyclic_references_are_errors_naming_the_side() {
         "{err}"
     );
 }
+
+// Names for generators: x-enum-varnames and discriminators.
+
+/// Compares `api()` changed by `setup` with that changed by `change`.
+fn diff_after(setup: impl Fn(&mut Value), change: impl FnOnce(&mut Value)) -> Vec<Finding> {
+    let mut before = api();
+    setup(&mut before);
+    let mut after = before.clone();
+    change(&mut after);
+    compare(&before, &after).unwrap()
+}
+
+fn named_states(d: &mut Value) {
+    set(
+        d,
+        "/components/schemas/State/x-enum-varnames",
+        json!(["ON_STATE", "OFF_STATE"]),
+    );
+}
+
+#[test]
+fn renaming_or_dropping_an_enum_values_generated_name_is_breaking() {
+    let f = only(
+        &diff_after(named_states, |d| {
+            set(
+                d,
+                "/components/schemas/State/x-enum-varnames",
+                json!(["ON_STATE", "OFF"]),
+            )
+        }),
+        rule::ENUM_NAME_CHANGED,
+        true,
+    );
+    assert_eq!(f.base_pointer, "/components/schemas/State/x-enum-varnames");
+    assert!(
+        f.message.contains("\"OFF\" renamed from OFF_STATE to OFF"),
+        "{}",
+        f.message
+    );
+    let findings = diff_after(named_states, |d| {
+        remove(d, "/components/schemas/State/x-enum-varnames")
+    });
+    let dropped: Vec<_> = contract(&findings);
+    assert_eq!(dropped.len(), 2, "{dropped:#?}");
+    assert!(
+        dropped
+            .iter()
+            .all(|f| f.rule == rule::ENUM_NAME_CHANGED.id && f.breaking)
+    );
+    assert!(
+        dropped[0]
+            .message
+            .contains("no longer named (was ON_STATE)"),
+        "{}",
+        dropped[0].message
+    );
+    // Giving names where there were none changes no generated name that
+    // code relies on.
+    let findings = diff(named_states);
+    let named: Vec<_> = contract(&findings);
+    assert_eq!(named.len(), 2, "{named:#?}");
+    assert!(
+        named
+            .iter()
+            .all(|f| f.rule == rule::ENUM_NAME_CHANGED.id && !f.breaking)
+    );
+}
+
+#[test]
+fn a_value_added_with_its_name_is_only_the_value_added() {
+    only(
+        &diff_after(named_states, |d| {
+            set(d, "/components/schemas/State/enum/2", json!("IDLE"));
+            set(
+                d,
+                "/components/schemas/State/x-enum-varnames/2",
+                json!("IDLE_STATE"),
+            );
+        }),
+        rule::ENUM_VALUE_ADDED,
+        true,
+    );
+}
+
+fn discriminated_shapes(d: &mut Value) {
+    set(
+        d,
+        "/components/schemas/Res/properties/shape/discriminator",
+        json!({"propertyName": "form", "mapping": {
+            "ROUND": "#/components/schemas/Round", "SQUARE": "#/components/schemas/Square"}}),
+    );
+}
+
+#[test]
+fn a_discriminator_removed_or_changed_is_breaking_and_one_added_is_not() {
+    let pointer = "/components/schemas/Res/properties/shape/discriminator";
+    let f = only(
+        &diff(discriminated_shapes),
+        rule::DISCRIMINATOR_CHANGED,
+        false,
+    );
+    assert_eq!(f.revision_pointer, pointer);
+    assert!(
+        f.message.contains("now discriminated by form"),
+        "{}",
+        f.message
+    );
+    only(
+        &diff_after(discriminated_shapes, |d| remove(d, pointer)),
+        rule::DISCRIMINATOR_CHANGED,
+        true,
+    );
+    let f = only(
+        &diff_after(discriminated_shapes, |d| {
+            set(d, &format!("{pointer}/propertyName"), json!("shapeKind"))
+        }),
+        rule::DISCRIMINATOR_CHANGED,
+        true,
+    );
+    assert!(
+        f.message
+            .contains("property changed from form to shapeKind"),
+        "{}",
+        f.message
+    );
+    let f = only(
+        &diff_after(discriminated_shapes, |d| {
+            set(
+                d,
+                &format!("{pointer}/mapping/ROUND"),
+                json!("#/components/schemas/Circle"),
+            )
+        }),
+        rule::DISCRIMINATOR_CHANGED,
+        true,
+    );
+    assert!(
+        f.message
+            .contains("mapping of ROUND changed from #/components/schemas/Round to #/components/schemas/Circle"),
+        "{}",
+        f.message
+    );
+    only(
+        &diff_after(discriminated_shapes, |d| {
+            remove(d, &format!("{pointer}/mapping/SQUARE"))
+        }),
+        rule::DISCRIMINATOR_CHANGED,
+        true,
+    );
+    only(
+        &diff_after(discriminated_shapes, |d| {
+            set(
+                d,
+                &format!("{pointer}/mapping/OVAL"),
+                json!("#/components/schemas/Oval"),
+            )
+        }),
+        rule::DISCRIMINATOR_CHANGED,
+        false,
+    );
+}
