@@ -109,13 +109,8 @@ impl CaseFile {
     /// The case of a failed check; `token` is written as
     /// `$CONNECTIONS_TOKEN` wherever it appears.
     pub(crate) fn new(planned: &Planned, check: &Check, seed: u64, token: &str) -> Self {
-        let scrub = |text: &str| {
-            if token.is_empty() {
-                text.to_string()
-            } else {
-                text.replace(token, REDACTED_TOKEN)
-            }
-        };
+        let secrets = [(token.to_string(), REDACTED_TOKEN)];
+        let scrub = |text: &str| crate::report::scrub(text, &secrets);
         let mut checks: Vec<String> = check
             .failures
             .iter()

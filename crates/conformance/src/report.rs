@@ -535,12 +535,53 @@ impl Report {
     }
 }
 
-fn scrub(text: &str, secrets: &[(String, &'static str)]) -> String {
+/// A secret at least this long is replaced wherever it appears; a shorter
+/// one (`--token t` on a sandbox) only where it stands alone, so that it
+/// is not taken for a piece of every word that holds it.
+const ALWAYS_REPLACED_LEN: usize = 16;
+
+/// Whether `c` can continue a token (letters, digits and the characters
+/// of base64, base64url and JWTs other than `=`).
+fn continues_token(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/')
+}
+
+/// Replaces each secret in `text` by its placeholder, longest secret first
+/// (the order [`Report::redact_as`] keeps). A secret shorter than
+/// [`ALWAYS_REPLACED_LEN`] is replaced only where no token character is
+/// right before or after it.
+pub(crate) fn scrub(text: &str, secrets: &[(String, &'static str)]) -> String {
     let mut text = text.to_string();
     for (secret, placeholder) in secrets {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), placeholder);
+        if secret.is_empty() || !text.contains(secret.as_str()) {
+            continue;
         }
+        if secret.len() >= ALWAYS_REPLACED_LEN {
+            text = text.replace(secret.as_str(), placeholder);
+            continue;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        let mut before: Option<char> = None;
+        while let Some(at) = rest.find(secret.as_str()) {
+            let (head, tail) = rest.split_at(at);
+            let previous = head.chars().next_back().or(before);
+            let next = tail[secret.len()..].chars().next();
+            out.push_str(head);
+            if previous.is_some_and(continues_token) || next.is_some_and(continues_token) {
+                // Part of a longer word: keep its first character, look on.
+                let first = tail.chars().next().unwrap_or_default();
+                out.push(first);
+                before = Some(first);
+                rest = &tail[first.len_utf8()..];
+            } else {
+                out.push_str(placeholder);
+                before = secret.chars().next_back();
+                rest = &tail[secret.len()..];
+            }
+        }
+        out.push_str(rest);
+        text = out;
     }
     text
 }
@@ -749,6 +790,45 @@ mod tests {
                 "{format:?}: {text}"
             );
         }
+    }
+
+    #[test]
+    fn a_short_token_is_redacted_where_it_stands_alone_not_inside_words() {
+        // `conformance live --token t` against a sandbox printed
+        // `crea$CONNECTIONS_TOKENeConnec$CONNECTIONS_TOKENion`.
+        let secrets = [("t".to_string(), REDACTED_TOKEN)];
+        assert_eq!(
+            scrub(
+                "createConnection: /connectionTimeout = 2147483648",
+                &secrets
+            ),
+            "createConnection: /connectionTimeout = 2147483648"
+        );
+        assert_eq!(
+            scrub(r#"curl -H "Authorization: Bearer t" http://h/t"#, &secrets),
+            r#"curl -H "Authorization: Bearer $CONNECTIONS_TOKEN" http://h/t"#
+        );
+        assert_eq!(
+            scrub(r#"{"echo":"t","tt":"t t"}"#, &secrets),
+            r#"{"echo":"$CONNECTIONS_TOKEN","tt":"$CONNECTIONS_TOKEN $CONNECTIONS_TOKEN"}"#
+        );
+        assert_eq!(
+            scrub("token=t&x=1", &secrets),
+            "token=$CONNECTIONS_TOKEN&x=1"
+        );
+        // A long one goes wherever it is, glued to other text or not.
+        let long = "eyJhbGciOiJIUzI1NiJ9.payload.sig";
+        let secrets = [(long.to_string(), REDACTED_TOKEN)];
+        assert_eq!(
+            scrub(&format!("Bearer{long}x and {long}"), &secrets),
+            "Bearer$CONNECTIONS_TOKENx and $CONNECTIONS_TOKEN"
+        );
+        // Multi-byte text around a short secret.
+        let secrets = [("ab".to_string(), REDACTED_TOKEN)];
+        assert_eq!(
+            scrub("é ab éab ab", &secrets),
+            "é $CONNECTIONS_TOKEN éab $CONNECTIONS_TOKEN"
+        );
     }
 
     #[test]
