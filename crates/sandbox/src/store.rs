@@ -1,10 +1,13 @@
 //! Durable storage of connections in SQLite, served from memory.
 //!
-//! SQLite is the record: every write is its own transaction on one
-//! connection guarded by a mutex, so concurrent updates of one connection
-//! never lose an increment. The database runs in WAL mode with
-//! `synchronous=FULL`, so a write is on disk before the request that made
-//! it is answered. The schema is versioned with `PRAGMA user_version` and
+//! SQLite is the record. One writer thread owns the only connection and
+//! does the writes one after another, so concurrent updates of one
+//! connection never lose an increment. It commits them in groups: the
+//! writes that queued while a commit was being synced share the next
+//! transaction, each in a savepoint of its own (a write that fails is
+//! undone alone), and the group costs one sync. The database runs in WAL
+//! mode with `synchronous=FULL`, and no write is answered before its
+//! group's commit is on disk. The schema is versioned with `PRAGMA user_version` and
 //! migrated forward at start.
 //!
 //! Reads never touch SQLite: the rows are loaded at start into an index in
@@ -19,8 +22,10 @@
 
 use std::{
     collections::HashMap,
+    panic::{AssertUnwindSafe, catch_unwind},
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock},
+    sync::{Arc, Mutex, OnceLock, RwLock, mpsc},
+    thread::JoinHandle,
     time::Duration,
 };
 
@@ -132,9 +137,17 @@ pub enum StoreError {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// The blocking task running the query failed.
-    #[error("the storage task failed")]
-    Task(#[from] tokio::task::JoinError),
+    /// The writer thread is gone (the store is shutting down, or a write
+    /// panicked it).
+    #[error("the database writer has stopped")]
+    WriterGone,
+    /// A write panicked; its savepoint was rolled back.
+    #[error("a write failed unexpectedly and was undone")]
+    WritePanicked,
+    /// The transaction of the write's group could not begin or commit:
+    /// nothing of the group was kept.
+    #[error("the write was not kept: {0}")]
+    Group(String),
     /// A revision would overflow.
     #[error("connection {0} has reached the largest revision")]
     RevisionOverflow(String),
@@ -246,12 +259,181 @@ impl Index {
 
 /// The connection store. Cheap to clone; clones share the database.
 ///
-/// One connection behind a mutex serializes every write; the index in
-/// memory serves every read.
+/// The writer thread does every write; the index in memory serves every
+/// read.
 #[derive(Clone)]
 pub struct Store {
-    writer: Arc<Mutex<rusqlite::Connection>>,
+    writer: Arc<Writer>,
     index: Arc<RwLock<Index>>,
+}
+
+/// Most writes one transaction takes: a bound on how long a write waits
+/// for the group in progress.
+const MAX_GROUP: usize = 128;
+
+/// What a write changes in the index once its group is committed.
+enum IndexChange {
+    /// Nothing.
+    None,
+    /// A new row, last in creation order.
+    Push(Arc<Row>),
+    /// A new revision of a row.
+    Replace(Arc<Row>),
+}
+
+/// A write waiting for the writer thread.
+trait Job: Send {
+    /// Does the write on the group's transaction.
+    fn run(&mut self, db: &rusqlite::Connection) -> Result<(), StoreError>;
+    /// Its group is committed: applies its change and answers.
+    fn committed(self: Box<Self>, index: &mut Index);
+    /// It is not kept: answers why.
+    fn failed(self: Box<Self>, error: StoreError);
+}
+
+/// A [`Job`] made of a closure and the channel its caller waits on.
+struct Pending<T, F> {
+    work: Option<F>,
+    outcome: Option<(T, IndexChange)>,
+    reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&rusqlite::Connection) -> Result<(T, IndexChange), StoreError> + Send,
+{
+    fn run(&mut self, db: &rusqlite::Connection) -> Result<(), StoreError> {
+        let work = self.work.take().ok_or(StoreError::WritePanicked)?;
+        let outcome = catch_unwind(AssertUnwindSafe(|| work(db)))
+            .map_err(|_| StoreError::WritePanicked)??;
+        self.outcome = Some(outcome);
+        Ok(())
+    }
+
+    fn committed(self: Box<Self>, index: &mut Index) {
+        let Some((value, change)) = self.outcome else {
+            let _ = self.reply.send(Err(StoreError::WritePanicked));
+            return;
+        };
+        match change {
+            IndexChange::None => {}
+            IndexChange::Push(row) => index.push(row),
+            IndexChange::Replace(row) => index.replace(row),
+        }
+        let _ = self.reply.send(Ok(value));
+    }
+
+    fn failed(self: Box<Self>, error: StoreError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+/// The writer thread and the queue to it. Dropping it (with the last
+/// clone of the store) ends the thread, which closes the connection and
+/// releases the file.
+struct Writer {
+    jobs: Mutex<Option<mpsc::Sender<Box<dyn Job>>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    fn start(db: rusqlite::Connection, index: Arc<RwLock<Index>>) -> Result<Self, StoreError> {
+        let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
+        let thread = std::thread::Builder::new()
+            .name("sandbox-db-writer".into())
+            .spawn(move || write_loop(db, &queue, &index))
+            .map_err(|e| StoreError::Group(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self {
+            jobs: Mutex::new(Some(jobs)),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    fn send(&self, job: Box<dyn Job>) -> Result<(), StoreError> {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.as_ref()
+            .ok_or(StoreError::WriterGone)?
+            .send(job)
+            .map_err(|_| StoreError::WriterGone)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue ends the loop once the queued writes are done.
+        drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(thread) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The writer thread: takes the writes queued, up to [`MAX_GROUP`], and
+/// commits them together, until the queue closes.
+fn write_loop(
+    mut db: rusqlite::Connection,
+    queue: &mpsc::Receiver<Box<dyn Job>>,
+    index: &RwLock<Index>,
+) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut db, group, index);
+    }
+}
+
+/// One transaction for `group`, each write in a savepoint; answers each
+/// write after the commit (or with why it was not kept).
+fn commit_group(db: &mut rusqlite::Connection, group: Vec<Box<dyn Job>>, index: &RwLock<Index>) {
+    let mut tx = match db.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(error) => {
+            let message = error.to_string();
+            for job in group {
+                job.failed(StoreError::Group(message.clone()));
+            }
+            return;
+        }
+    };
+    let mut kept = Vec::with_capacity(group.len());
+    for mut job in group {
+        let outcome = tx
+            .savepoint()
+            .map_err(StoreError::from)
+            .and_then(|savepoint| {
+                // A write that fails leaves: dropping its savepoint undoes it.
+                job.run(&savepoint)?;
+                savepoint.commit()?;
+                Ok(())
+            });
+        match outcome {
+            Ok(()) => kept.push(job),
+            Err(error) => job.failed(error),
+        }
+    }
+    if kept.is_empty() {
+        return;
+    }
+    match tx.commit() {
+        Ok(()) => {
+            let mut index = write_index(index);
+            for job in kept {
+                job.committed(&mut index);
+            }
+        }
+        Err(error) => {
+            let message = error.to_string();
+            for job in kept {
+                job.failed(StoreError::Group(message.clone()));
+            }
+        }
+    }
 }
 
 fn configure(connection: &rusqlite::Connection) -> Result<(), StoreError> {
@@ -335,24 +517,27 @@ impl Store {
     }
 
     fn assemble(writer: rusqlite::Connection) -> Result<Self, StoreError> {
-        let index = load(&writer)?;
+        let index = Arc::new(RwLock::new(load(&writer)?));
         Ok(Self {
-            writer: Arc::new(Mutex::new(writer)),
-            index: Arc::new(RwLock::new(index)),
+            writer: Arc::new(Writer::start(writer, index.clone())?),
+            index,
         })
     }
 
-    /// Runs `work` on the writer in a blocking task.
+    /// Queues `work` for the writer thread and waits until its group is
+    /// committed (then its index change is applied) or it is not kept.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut rusqlite::Connection, &RwLock<Index>) -> Result<T, StoreError>
-            + Send
-            + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<(T, IndexChange), StoreError> + Send + 'static,
     {
-        let writer = self.writer.clone();
-        let index = self.index.clone();
-        tokio::task::spawn_blocking(move || work(&mut lock(&writer), &index)).await?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer.send(Box::new(Pending {
+            work: Some(work),
+            outcome: None,
+            reply,
+        }))?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
     fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
@@ -365,9 +550,8 @@ impl Store {
         key: &'static str,
         make: impl FnOnce() -> String + Send + 'static,
     ) -> Result<String, StoreError> {
-        self.write(move |db, _| {
-            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let existing: Option<String> = tx
+        self.write(move |db| {
+            let existing: Option<String> = db
                 .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
                     row.get(0)
                 })
@@ -376,22 +560,21 @@ impl Store {
                 Some(value) => value,
                 None => {
                     let value = make();
-                    tx.execute(
+                    db.execute(
                         "INSERT INTO settings (key, value) VALUES (?1, ?2)",
                         params![key, value],
                     )?;
                     value
                 }
             };
-            tx.commit()?;
-            Ok(value)
+            Ok((value, IndexChange::None))
         })
         .await
     }
 
     /// Stores a new connection (its `ref` must be new).
     pub async fn insert(&self, connection: Connection) -> Result<(), StoreError> {
-        self.write(move |db, index| {
+        self.write(move |db| {
             let body = serde_json::to_string(&connection)?;
             db.prepare_cached("INSERT INTO connections (ref, revision, body) VALUES (?1, ?2, ?3)")?
                 .execute(params![
@@ -399,8 +582,8 @@ impl Store {
                     connection.revision.unwrap_or(1),
                     body
                 ])?;
-            write_index(index).push(Row::new(connection.reference.clone(), Ok(connection)));
-            Ok(())
+            let row = Row::new(connection.reference.clone(), Ok(connection));
+            Ok(((), IndexChange::Push(row)))
         })
         .await
     }
@@ -457,14 +640,13 @@ impl Store {
         reference: String,
         change: impl FnOnce(Connection) -> Connection + Send + 'static,
     ) -> Result<Option<Connection>, StoreError> {
-        self.write(move |db, index| {
-            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let stored: Option<(u32, String)> = tx
+        self.write(move |db| {
+            let stored: Option<(u32, String)> = db
                 .prepare_cached("SELECT revision, body FROM connections WHERE ref = ?1")?
                 .query_row([&reference], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()?;
             let Some((revision, body)) = stored else {
-                return Ok(None);
+                return Ok((None, IndexChange::None));
             };
             let next_revision = revision
                 .checked_add(1)
@@ -476,15 +658,14 @@ impl Store {
             let mut updated = change(stored);
             updated.reference = reference.clone();
             updated.revision = Some(next_revision);
-            tx.prepare_cached("UPDATE connections SET revision = ?1, body = ?2 WHERE ref = ?3")?
+            db.prepare_cached("UPDATE connections SET revision = ?1, body = ?2 WHERE ref = ?3")?
                 .execute(params![
                     next_revision,
                     serde_json::to_string(&updated)?,
                     reference
                 ])?;
-            tx.commit()?;
-            write_index(index).replace(Row::new(reference, Ok(updated.clone())));
-            Ok(Some(updated))
+            let row = Row::new(reference, Ok(updated.clone()));
+            Ok((Some(updated), IndexChange::Replace(row)))
         })
         .await
     }
@@ -504,14 +685,6 @@ fn check_writable(connection: &rusqlite::Connection) -> Result<(), rusqlite::Err
          DROP TABLE write_check;
          ROLLBACK;",
     )
-}
-
-fn lock(database: &Mutex<rusqlite::Connection>) -> MutexGuard<'_, rusqlite::Connection> {
-    // A panic while the lock was held rolled back its open transaction
-    // (rusqlite rolls back on drop), so the connection is still usable.
-    database
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), StoreError> {
@@ -599,13 +772,15 @@ mod tests {
             store.setting_or_insert("k", || "v2".into()).await.unwrap()
         );
         assert!(store.get("x").unwrap().is_some());
-        let version: i64 = lock(&store.writer)
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
+        let (version, mode): (i64, String) = store
+            .write(|db| {
+                let version = db.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+                let mode = db.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+                Ok(((version, mode), IndexChange::None))
+            })
+            .await
             .unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
-        let mode: String = lock(&store.writer)
-            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-            .unwrap();
         assert_eq!(mode, "wal");
     }
 
@@ -671,6 +846,63 @@ mod tests {
             &before.view(|_| unreachable!()).unwrap()[..],
             br#""Weather Data System""#.as_slice()
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_share_commits_and_a_failing_one_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = DbLocation::File(dir.path().join("group.db"));
+        let store = Store::open(&location).unwrap();
+        store.insert(connection("counted")).await.unwrap();
+        let mut writes = Vec::new();
+        for i in 0..60 {
+            let store = store.clone();
+            writes.push(tokio::spawn(async move {
+                match i % 3 {
+                    // A duplicate ref breaks the UNIQUE constraint.
+                    0 => store.insert(connection("counted")).await.map(|()| 0),
+                    1 => store
+                        .update("counted".into(), |c| c)
+                        .await
+                        .map(|c| c.and_then(|c| c.revision).unwrap_or(0)),
+                    _ => store
+                        .insert(connection(&format!("new {i}")))
+                        .await
+                        .map(|()| 0),
+                }
+            }));
+        }
+        let mut revisions = Vec::new();
+        for (i, write) in writes.into_iter().enumerate() {
+            let outcome = write.await.unwrap();
+            match i % 3 {
+                0 => assert!(outcome.is_err(), "a duplicate ref was stored"),
+                1 => revisions.push(outcome.unwrap()),
+                _ => assert_eq!(outcome.unwrap(), 0),
+            }
+        }
+        revisions.sort_unstable();
+        assert_eq!(revisions, (2..=21).collect::<Vec<u32>>());
+        assert_eq!(store.count(), 21);
+        // All of it is in the file, the same after a restart.
+        drop(store);
+        let store = Store::open(&location).unwrap();
+        assert_eq!(store.count(), 21);
+        assert_eq!(store.get("counted").unwrap().unwrap().revision, Some(21));
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_is_undone_and_the_writer_goes_on() {
+        let store = Store::open(&DbLocation::Memory).unwrap();
+        store.insert(connection("a")).await.unwrap();
+        let error = store
+            .update("a".into(), |_| panic!("a change that panics"))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::WritePanicked), "{error:?}");
+        assert_eq!(store.get("a").unwrap().unwrap().revision, Some(1));
+        let updated = store.update("a".into(), |c| c).await.unwrap().unwrap();
+        assert_eq!(updated.revision, Some(2));
     }
 
     #[test]
