@@ -5,10 +5,10 @@
 //! connection never lose an increment. It commits them in groups: the
 //! writes that queued while a commit was being synced share the next
 //! transaction, each in a savepoint of its own (a write that fails is
-//! undone alone), and the group costs one sync. The database runs in WAL
-//! mode with `synchronous=FULL`, and no write is answered before its
-//! group's commit is on disk. The schema is versioned with `PRAGMA user_version` and
-//! migrated forward at start.
+//! undone alone), and the group costs one sync (see the `writer` module). The
+//! database runs in WAL mode with `synchronous=FULL`, and no write is
+//! answered before its group's commit is on disk. The schema is versioned
+//! with `PRAGMA user_version` and migrated forward at start.
 //!
 //! Reads never touch SQLite: the rows are loaded at start into an index in
 //! memory, which each write updates after its commit and before it
@@ -22,16 +22,18 @@
 
 use std::{
     collections::HashMap,
-    panic::{AssertUnwindSafe, catch_unwind},
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, OnceLock, RwLock, mpsc},
-    thread::JoinHandle,
+    sync::{Arc, OnceLock, RwLock},
     time::Duration,
 };
 
 use axum::body::Bytes;
 use connections_spec::Connection;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+mod writer;
+
+use writer::{IndexChange, Writer};
 
 /// Where the database lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -267,175 +269,6 @@ pub struct Store {
     index: Arc<RwLock<Index>>,
 }
 
-/// Most writes one transaction takes: a bound on how long a write waits
-/// for the group in progress.
-const MAX_GROUP: usize = 128;
-
-/// What a write changes in the index once its group is committed.
-enum IndexChange {
-    /// Nothing.
-    None,
-    /// A new row, last in creation order.
-    Push(Arc<Row>),
-    /// A new revision of a row.
-    Replace(Arc<Row>),
-}
-
-/// A write waiting for the writer thread.
-trait Job: Send {
-    /// Does the write on the group's transaction.
-    fn run(&mut self, db: &rusqlite::Connection) -> Result<(), StoreError>;
-    /// Its group is committed: applies its change and answers.
-    fn committed(self: Box<Self>, index: &mut Index);
-    /// It is not kept: answers why.
-    fn failed(self: Box<Self>, error: StoreError);
-}
-
-/// A [`Job`] made of a closure and the channel its caller waits on.
-struct Pending<T, F> {
-    work: Option<F>,
-    outcome: Option<(T, IndexChange)>,
-    reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
-}
-
-impl<T, F> Job for Pending<T, F>
-where
-    T: Send,
-    F: FnOnce(&rusqlite::Connection) -> Result<(T, IndexChange), StoreError> + Send,
-{
-    fn run(&mut self, db: &rusqlite::Connection) -> Result<(), StoreError> {
-        let work = self.work.take().ok_or(StoreError::WritePanicked)?;
-        let outcome = catch_unwind(AssertUnwindSafe(|| work(db)))
-            .map_err(|_| StoreError::WritePanicked)??;
-        self.outcome = Some(outcome);
-        Ok(())
-    }
-
-    fn committed(self: Box<Self>, index: &mut Index) {
-        let Some((value, change)) = self.outcome else {
-            let _ = self.reply.send(Err(StoreError::WritePanicked));
-            return;
-        };
-        match change {
-            IndexChange::None => {}
-            IndexChange::Push(row) => index.push(row),
-            IndexChange::Replace(row) => index.replace(row),
-        }
-        let _ = self.reply.send(Ok(value));
-    }
-
-    fn failed(self: Box<Self>, error: StoreError) {
-        let _ = self.reply.send(Err(error));
-    }
-}
-
-/// The writer thread and the queue to it. Dropping it (with the last
-/// clone of the store) ends the thread, which closes the connection and
-/// releases the file.
-struct Writer {
-    jobs: Mutex<Option<mpsc::Sender<Box<dyn Job>>>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Writer {
-    fn start(db: rusqlite::Connection, index: Arc<RwLock<Index>>) -> Result<Self, StoreError> {
-        let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
-        let thread = std::thread::Builder::new()
-            .name("sandbox-db-writer".into())
-            .spawn(move || write_loop(db, &queue, &index))
-            .map_err(|e| StoreError::Group(format!("cannot start the writer thread: {e}")))?;
-        Ok(Self {
-            jobs: Mutex::new(Some(jobs)),
-            thread: Mutex::new(Some(thread)),
-        })
-    }
-
-    fn send(&self, job: Box<dyn Job>) -> Result<(), StoreError> {
-        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        jobs.as_ref()
-            .ok_or(StoreError::WriterGone)?
-            .send(job)
-            .map_err(|_| StoreError::WriterGone)
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        // Closing the queue ends the loop once the queued writes are done.
-        drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
-        if let Some(thread) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// The writer thread: takes the writes queued, up to [`MAX_GROUP`], and
-/// commits them together, until the queue closes.
-fn write_loop(
-    mut db: rusqlite::Connection,
-    queue: &mpsc::Receiver<Box<dyn Job>>,
-    index: &RwLock<Index>,
-) {
-    while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        commit_group(&mut db, group, index);
-    }
-}
-
-/// One transaction for `group`, each write in a savepoint; answers each
-/// write after the commit (or with why it was not kept).
-fn commit_group(db: &mut rusqlite::Connection, group: Vec<Box<dyn Job>>, index: &RwLock<Index>) {
-    let mut tx = match db.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(error) => {
-            let message = error.to_string();
-            for job in group {
-                job.failed(StoreError::Group(message.clone()));
-            }
-            return;
-        }
-    };
-    let mut kept = Vec::with_capacity(group.len());
-    for mut job in group {
-        let outcome = tx
-            .savepoint()
-            .map_err(StoreError::from)
-            .and_then(|savepoint| {
-                // A write that fails leaves: dropping its savepoint undoes it.
-                job.run(&savepoint)?;
-                savepoint.commit()?;
-                Ok(())
-            });
-        match outcome {
-            Ok(()) => kept.push(job),
-            Err(error) => job.failed(error),
-        }
-    }
-    if kept.is_empty() {
-        return;
-    }
-    match tx.commit() {
-        Ok(()) => {
-            let mut index = write_index(index);
-            for job in kept {
-                job.committed(&mut index);
-            }
-        }
-        Err(error) => {
-            let message = error.to_string();
-            for job in kept {
-                job.failed(StoreError::Group(message.clone()));
-            }
-        }
-    }
-}
-
 fn configure(connection: &rusqlite::Connection) -> Result<(), StoreError> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
     // The index in memory is the truth only while nobody else writes the
@@ -524,20 +357,13 @@ impl Store {
         })
     }
 
-    /// Queues `work` for the writer thread and waits until its group is
-    /// committed (then its index change is applied) or it is not kept.
+    /// Has the writer thread do `work` (see the `writer` module).
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<(T, IndexChange), StoreError> + Send + 'static,
     {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.writer.send(Box::new(Pending {
-            work: Some(work),
-            outcome: None,
-            reply,
-        }))?;
-        answer.await.map_err(|_| StoreError::WriterGone)?
+        self.writer.write(work).await
     }
 
     fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
