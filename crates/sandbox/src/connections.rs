@@ -2,7 +2,7 @@
 
 use axum::{
     Extension, Json,
-    body::Body,
+    body::{Body, Bytes},
     extract::{Path, RawQuery, State, rejection::PathRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -11,8 +11,6 @@ use chrono::{SubsecRound, Utc};
 use connections_spec::{
     Auth, Connection, ConnectionInput, FieldError, TestConnectionRequest, TestConnectionResult,
 };
-
-use axum::body::Bytes;
 
 use crate::{
     app::AppState,
