@@ -128,15 +128,29 @@ pub struct StatsBody {
     /// counted by path).
     #[serde(default)]
     pub unauthorized: u64,
+    /// Connections stored.
+    #[serde(default)]
+    pub connections: u32,
+    /// Writes (creates, updates, settings) committed since start.
+    #[serde(default)]
+    pub writes: u64,
+    /// The commits those writes took: each is one sync of the database;
+    /// writes that queue while one syncs share the next.
+    #[serde(default)]
+    pub commits: u64,
 }
 
 impl StatsBody {
     /// The counts of a running sandbox.
     pub fn of(state: &AppState) -> Self {
+        let writes = state.store().write_counts();
         Self {
             tokens_issued: state.tokens().issued_count(),
             requests: lock(&state.observer().requests).clone(),
             unauthorized: state.observer().unauthorized.load(Ordering::Relaxed),
+            connections: state.store().count(),
+            writes: writes.kept,
+            commits: writes.commits,
         }
     }
 }

@@ -33,6 +33,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 mod writer;
 
+pub use writer::WriteCounts;
 use writer::{IndexChange, Writer};
 
 /// Where the database lives.
@@ -426,6 +427,11 @@ impl Store {
             .transpose()
     }
 
+    /// The writes kept so far and the commits (syncs) they took.
+    pub fn write_counts(&self) -> WriteCounts {
+        self.writer.counts()
+    }
+
     /// How many connections there are.
     pub fn count(&self) -> u32 {
         u32::try_from(self.read_index().rows.len()).unwrap_or(u32::MAX)
@@ -710,6 +716,10 @@ mod tests {
         revisions.sort_unstable();
         assert_eq!(revisions, (2..=21).collect::<Vec<u32>>());
         assert_eq!(store.count(), 21);
+        // The first insert and the 40 writes that were kept.
+        let counts = store.write_counts();
+        assert_eq!(counts.kept, 41);
+        assert!((1..=41).contains(&counts.commits), "{counts:?}");
         // All of it is in the file, the same after a restart.
         drop(store);
         let store = Store::open(&location).unwrap();

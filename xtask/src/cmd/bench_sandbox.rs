@@ -12,7 +12,8 @@
 //!    40% get, 30% update of one connection);
 //! 4. checks that the mixed load's updates were all kept (the revision is
 //!    one more than the acknowledged updates), then prints each figure and
-//!    its ratio to the bare handler.
+//!    its ratio to the bare handler, and how many writes shared a commit
+//!    (from `/sandbox/stats`, when the build reports it).
 //!
 //! The sandbox runs as shipped: default log level (`info`, one line per
 //! request to stderr, here a file under `target/bench/sandbox/`), default
@@ -206,6 +207,16 @@ pub fn run(root: &Path, options: &SandboxBenchOptions) -> Result<(), SandboxBenc
         });
     }
     rows.push(("sandbox mixed 30% list, 40% get, 30% update".into(), mixed));
+    // Older builds have no write counts: the line is left out for them.
+    let (_, stats) = http(&sandbox.address, "GET", "/sandbox/stats", None)?;
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap_or_default();
+    let commits = match (stats["writes"].as_u64(), stats["commits"].as_u64()) {
+        (Some(writes), Some(commits)) if commits > 0 => Some(format!(
+            "writes since start: {writes} in {commits} commits ({:.1} per commit, each commit one sync)",
+            writes as f64 / commits as f64
+        )),
+        _ => None,
+    };
     drop(sandbox);
 
     let bare = rows[0].1.requests_per_second;
@@ -228,6 +239,9 @@ pub fn run(root: &Path, options: &SandboxBenchOptions) -> Result<(), SandboxBenc
         table,
         "\nmixed load: {acknowledged} updates acknowledged, all kept (revision {revision})"
     );
+    if let Some(commits) = commits {
+        let _ = writeln!(table, "{commits}");
+    }
     print!("{table}");
     let _ = std::fs::remove_dir_all(&scripts);
     Ok(())

@@ -10,7 +10,11 @@
 
 use std::{
     panic::{AssertUnwindSafe, catch_unwind},
-    sync::{Arc, Mutex, RwLock, mpsc},
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicU64, Ordering},
+        mpsc,
+    },
     thread::JoinHandle,
 };
 
@@ -86,6 +90,23 @@ where
 pub(super) struct Writer {
     jobs: Mutex<Option<mpsc::Sender<Box<dyn Job>>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    counts: Arc<Counts>,
+}
+
+/// How many writes were kept, in how many commits.
+#[derive(Default)]
+struct Counts {
+    kept: AtomicU64,
+    commits: AtomicU64,
+}
+
+/// The writer's counts: `GET /sandbox/stats` shows them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteCounts {
+    /// Writes committed.
+    pub kept: u64,
+    /// Commits (each one sync) they took.
+    pub commits: u64,
 }
 
 impl Writer {
@@ -95,14 +116,27 @@ impl Writer {
         index: Arc<RwLock<Index>>,
     ) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
-        let thread = std::thread::Builder::new()
-            .name("sandbox-db-writer".into())
-            .spawn(move || write_loop(db, &queue, &index))
-            .map_err(|e| StoreError::Group(format!("cannot start the writer thread: {e}")))?;
+        let counts = Arc::new(Counts::default());
+        let thread = {
+            let counts = counts.clone();
+            std::thread::Builder::new()
+                .name("sandbox-db-writer".into())
+                .spawn(move || write_loop(db, &queue, &index, &counts))
+                .map_err(|e| StoreError::Group(format!("cannot start the writer thread: {e}")))?
+        };
         Ok(Self {
             jobs: Mutex::new(Some(jobs)),
             thread: Mutex::new(Some(thread)),
+            counts,
         })
+    }
+
+    /// The writes kept so far and the commits they took.
+    pub(super) fn counts(&self) -> WriteCounts {
+        WriteCounts {
+            kept: self.counts.kept.load(Ordering::Relaxed),
+            commits: self.counts.commits.load(Ordering::Relaxed),
+        }
     }
 
     /// Queues `work` and waits until its group is committed (then its
@@ -146,6 +180,7 @@ fn write_loop(
     mut db: rusqlite::Connection,
     queue: &mpsc::Receiver<Box<dyn Job>>,
     index: &RwLock<Index>,
+    counts: &Counts,
 ) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
@@ -155,13 +190,18 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        commit_group(&mut db, group, index);
+        commit_group(&mut db, group, index, counts);
     }
 }
 
 /// One transaction for `group`, each write in a savepoint; answers each
 /// write after the commit (or with why it was not kept).
-fn commit_group(db: &mut rusqlite::Connection, group: Vec<Box<dyn Job>>, index: &RwLock<Index>) {
+fn commit_group(
+    db: &mut rusqlite::Connection,
+    group: Vec<Box<dyn Job>>,
+    index: &RwLock<Index>,
+    counts: &Counts,
+) {
     let mut tx = match db.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(error) => {
@@ -193,6 +233,8 @@ fn commit_group(db: &mut rusqlite::Connection, group: Vec<Box<dyn Job>>, index: 
     }
     match tx.commit() {
         Ok(()) => {
+            counts.commits.fetch_add(1, Ordering::Relaxed);
+            counts.kept.fetch_add(kept.len() as u64, Ordering::Relaxed);
             let mut index = write_index(index);
             for job in kept {
                 job.committed(&mut index);

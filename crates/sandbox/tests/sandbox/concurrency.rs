@@ -8,10 +8,16 @@ use crate::common::{client, start, typed_input, within};
 async fn fifty_parallel_updates_end_at_revision_fifty_one() {
     let sandbox = start().await;
     let client = client(&sandbox);
+    let before = sandbox.stats();
     let created = within(client.create_connection(&typed_input("busy")))
         .await
         .unwrap();
     let reference = created.ref_.clone();
+    // One write answered before the next is sent: a commit each.
+    let after_create = sandbox.stats();
+    assert_eq!(after_create.writes, before.writes + 1);
+    assert_eq!(after_create.commits, before.commits + 1);
+    assert_eq!(after_create.connections, 1);
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..50 {
         let client = client.clone();
@@ -34,5 +40,11 @@ async fn fifty_parallel_updates_end_at_revision_fifty_one() {
         .await
         .unwrap();
     assert_eq!(last.revision.map(|r| r.get()), Some(51));
+    let stats = sandbox.stats();
+    assert_eq!(stats.writes, after_create.writes + 50);
+    assert!(
+        stats.commits > after_create.commits && stats.commits <= after_create.commits + 50,
+        "{stats:?}"
+    );
     within(sandbox.shutdown()).await.unwrap();
 }
