@@ -131,7 +131,8 @@ pub struct StatsBody {
     /// Connections stored.
     #[serde(default)]
     pub connections: u32,
-    /// Writes (creates, updates, settings) committed since start.
+    /// Write transactions (creates, updates, and the two at start that
+    /// read or store the settings) committed since start.
     #[serde(default)]
     pub writes: u64,
     /// The commits those writes took: each is one sync of the database;
