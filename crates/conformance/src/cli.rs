@@ -10,7 +10,9 @@ use std::{
     time::Duration,
 };
 
-use clap::{ArgGroup, Args, Parser, Subcommand, builder::NonEmptyStringValueParser};
+use clap::{
+    Args, CommandFactory, FromArgMatches, Parser, Subcommand, builder::NonEmptyStringValueParser,
+};
 use connections_client::{
     ENV_AUDIENCE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN_URL,
     auth::{ClientCredentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_URL},
@@ -24,6 +26,7 @@ use crate::{
     exit,
     live::{LiveConfig, TOKEN_VARIABLE, fetch_access_token, run_live},
     payload::{Direction, PayloadVerdict, parse_json, payload_schema},
+    preflight::TokenOrigin,
     report::{Format, Report, progress_line},
 };
 
@@ -145,13 +148,13 @@ pub struct ValidateArgs {
 /// `--client-secret`), with which the token is fetched before the run by
 /// the client crate's OAuth flow. Neither the secret nor any token is ever
 /// printed.
+///
+/// Each can also come from the environment; what is typed wins over the
+/// environment (a `CONNECTIONS_TOKEN` left in the shell does not stand in
+/// the way of `--client-id`), and two ways from the same place are an
+/// error ([`LiveAuthArgs::resolve`]).
 #[derive(Debug, Clone, Args)]
 #[group(skip)]
-#[command(group(
-    ArgGroup::new("authentication")
-        .args(["token", "client_id"])
-        .multiple(false)
-))]
 pub struct LiveAuthArgs {
     /// The bearer token (also read from CONNECTIONS_TOKEN; never printed).
     #[arg(
@@ -168,7 +171,6 @@ pub struct LiveAuthArgs {
         long,
         env = ENV_CLIENT_ID,
         value_name = "ID",
-        requires = "client_secret",
         value_parser = NonEmptyStringValueParser::new()
     )]
     pub client_id: Option<String>,
@@ -179,7 +181,6 @@ pub struct LiveAuthArgs {
         env = ENV_CLIENT_SECRET,
         hide_env_values = true,
         value_name = "SECRET",
-        requires = "client_id",
         value_parser = NonEmptyStringValueParser::new()
     )]
     pub client_secret: Option<String>,
@@ -188,8 +189,7 @@ pub struct LiveAuthArgs {
         long,
         env = ENV_TOKEN_URL,
         value_name = "URL",
-        default_value = DEFAULT_TOKEN_URL,
-        conflicts_with = "token"
+        default_value = DEFAULT_TOKEN_URL
     )]
     pub token_url: Url,
     /// The audience asked for with --client-id (not with --token).
@@ -198,10 +198,106 @@ pub struct LiveAuthArgs {
         env = ENV_AUDIENCE,
         value_name = "AUDIENCE",
         default_value = DEFAULT_AUDIENCE,
-        conflicts_with = "token",
         value_parser = NonEmptyStringValueParser::new()
     )]
     pub audience: String,
+    /// Where each value came from (filled by [`parse`]; a value set in
+    /// code counts as typed).
+    #[arg(skip)]
+    pub origins: AuthOrigins,
+}
+
+/// Where a value of the command line came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Typed on the command line (or set in code).
+    Typed,
+    /// Read from an environment variable.
+    Environment,
+    /// The default value.
+    Default,
+}
+
+/// Where each value of [`LiveAuthArgs`] came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthOrigins {
+    /// `--token` or `CONNECTIONS_TOKEN`.
+    pub token: Origin,
+    /// `--client-id` or `CONNECTIONS_CLIENT_ID`.
+    pub client_id: Origin,
+    /// `--client-secret` or `CONNECTIONS_CLIENT_SECRET`.
+    pub client_secret: Origin,
+    /// `--token-url`, `CONNECTIONS_TOKEN_URL` or the default.
+    pub token_url: Origin,
+    /// `--audience`, `CONNECTIONS_AUDIENCE` or the default.
+    pub audience: Origin,
+}
+
+impl Default for AuthOrigins {
+    fn default() -> Self {
+        Self {
+            token: Origin::Typed,
+            client_id: Origin::Typed,
+            client_secret: Origin::Typed,
+            token_url: Origin::Default,
+            audience: Origin::Default,
+        }
+    }
+}
+
+impl AuthOrigins {
+    /// The origins recorded in the matches of a subcommand with
+    /// [`LiveAuthArgs`].
+    fn from_matches(matches: &clap::ArgMatches) -> Self {
+        let origin = |id: &str| match matches.value_source(id) {
+            Some(clap::parser::ValueSource::EnvVariable) => Origin::Environment,
+            Some(clap::parser::ValueSource::DefaultValue) | None => Origin::Default,
+            Some(_) => Origin::Typed,
+        };
+        Self {
+            token: origin("token"),
+            client_id: origin("client_id"),
+            client_secret: origin("client_secret"),
+            token_url: origin("token_url"),
+            audience: origin("audience"),
+        }
+    }
+}
+
+/// How a run authenticates, once the command line and the environment
+/// are resolved.
+#[derive(Debug, Clone)]
+pub enum Authentication {
+    /// A bearer token.
+    Token {
+        /// The token.
+        token: String,
+        /// Where it came from.
+        origin: TokenOrigin,
+    },
+    /// Client credentials, with which a token is fetched.
+    ClientCredentials(ClientCredentials),
+    /// Nothing was given.
+    Nothing,
+}
+
+/// Parses a command line (the program name first), recording where each
+/// authentication value came from.
+pub fn parse<I, T>(arguments: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = Cli::command().try_get_matches_from(arguments)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let Some((_, sub)) = matches.subcommand() {
+        match &mut cli.command {
+            Command::Live(args) => args.auth.origins = AuthOrigins::from_matches(sub),
+            Command::Replay(args) => args.auth.origins = AuthOrigins::from_matches(sub),
+            Command::Examples(_) | Command::Validate(_) => {}
+        }
+    }
+    Ok(cli)
 }
 
 impl LiveAuthArgs {
@@ -226,16 +322,77 @@ impl LiveAuthArgs {
         }
     }
 
-    /// The client credentials, when they are the way to authenticate.
-    pub fn client_credentials(&self) -> Option<ClientCredentials> {
-        let (Some(id), Some(secret)) = (&self.client_id, &self.client_secret) else {
-            return None;
+    /// The way to authenticate: what is typed wins over the environment;
+    /// two ways typed, or two from the environment, are an error, as is
+    /// half of the client credentials, or a token endpoint typed beside a
+    /// token. `Ok` also carries a note for standard error when a value of
+    /// the environment is left unused.
+    pub fn resolve(&self) -> Result<(Authentication, Option<String>), String> {
+        let origins = &self.origins;
+        let use_token = match (&self.token, &self.client_id) {
+            (Some(_), Some(_)) => match (origins.token, origins.client_id) {
+                (Origin::Environment, Origin::Environment) => {
+                    return Err(format!(
+                        "both {TOKEN_VARIABLE} and {ENV_CLIENT_ID} are set: unset one, or \
+                         choose with --token or --client-id"
+                    ));
+                }
+                (Origin::Environment, _) => false,
+                (_, Origin::Environment) => true,
+                _ => {
+                    return Err("--token and --client-id cannot be used together: give one \
+                                way to authenticate"
+                        .to_string());
+                }
+            },
+            (Some(_), None) => true,
+            (None, _) => false,
         };
-        Some(
-            ClientCredentials::new(id, secret)
-                .with_token_url(self.token_url.clone())
-                .with_audience(&self.audience),
-        )
+        let unused = |variable: &str, chosen: &str| {
+            Some(format!(
+                "note: {variable} is set in the environment and not used: {chosen} was given"
+            ))
+        };
+        if use_token {
+            let typed_for_credentials = [
+                ("--token-url", origins.token_url == Origin::Typed),
+                ("--audience", origins.audience == Origin::Typed),
+                (
+                    "--client-secret",
+                    self.client_secret.is_some() && origins.client_secret == Origin::Typed,
+                ),
+            ];
+            if let Some((flag, _)) = typed_for_credentials.iter().find(|(_, typed)| *typed) {
+                return Err(format!("{flag} goes with --client-id, not with --token"));
+            }
+            let token = self.token.clone().unwrap_or_default();
+            let origin = match origins.token {
+                Origin::Environment => TokenOrigin::Environment,
+                Origin::Typed | Origin::Default => TokenOrigin::Flag,
+            };
+            let note = (self.client_id.is_some() && origins.client_id == Origin::Environment)
+                .then(|| unused(ENV_CLIENT_ID, "--token"))
+                .flatten();
+            return Ok((Authentication::Token { token, origin }, note));
+        }
+        let Some(id) = &self.client_id else {
+            if self.client_secret.is_some() && origins.client_secret == Origin::Typed {
+                return Err("--client-secret needs --client-id".to_string());
+            }
+            return Ok((Authentication::Nothing, None));
+        };
+        let Some(secret) = &self.client_secret else {
+            return Err(format!(
+                "--client-id needs --client-secret (or {ENV_CLIENT_SECRET})"
+            ));
+        };
+        let credentials = ClientCredentials::new(id, secret)
+            .with_token_url(self.token_url.clone())
+            .with_audience(&self.audience);
+        let note = (self.token.is_some() && origins.token == Origin::Environment)
+            .then(|| unused(TOKEN_VARIABLE, "--client-id"))
+            .flatten();
+        Ok((Authentication::ClientCredentials(credentials), note))
     }
 }
 
@@ -247,6 +404,7 @@ impl Default for LiveAuthArgs {
             client_secret: None,
             token_url: Url::parse(DEFAULT_TOKEN_URL).expect("the default token URL is a URL"),
             audience: DEFAULT_AUDIENCE.to_string(),
+            origins: AuthOrigins::default(),
         }
     }
 }
@@ -348,7 +506,8 @@ Examples:
     CONNECTIONS_CLIENT_ID=... CONNECTIONS_CLIENT_SECRET=... \\
       conformance live --base-url https://api-engage-eu.sitecorecloud.io --read-only
 Exit codes: 0 every check passed, 1 contract violations, 2 could not run
-(unreachable server, token request refused, bad arguments).";
+(unreachable server, token request or token refused, a server that is not
+this API, bad arguments).";
 
 /// Why a command could not run.
 #[derive(Debug, thiserror::Error)]
@@ -637,7 +796,7 @@ pub fn live(args: &LiveArgs) -> u8 {
         Err(error) => return could_not_run(&error),
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let (runtime, token) = match runtime_and_token(&args.auth, timeout) {
+    let (runtime, token, token_origin) = match runtime_and_token(&args.auth, timeout) {
         Ok(ready) => ready,
         Err(code) => return code,
     };
@@ -660,6 +819,7 @@ pub fn live(args: &LiveArgs) -> u8 {
     let config = LiveConfig {
         base_url,
         token,
+        token_origin,
         read_only: args.read_only,
         timeout,
         probe_url: args.probe_url.clone(),
@@ -684,27 +844,37 @@ pub fn live(args: &LiveArgs) -> u8 {
     }
 }
 
-/// The runtime of a run against a server and its bearer token: the one
-/// given, or one fetched with the client credentials given (none when
-/// neither is). `Err` is the exit code, the reason already printed.
+/// The runtime of a run against a server, its bearer token and where the
+/// token came from: the one given, or one fetched with the client
+/// credentials given (none when neither is). `Err` is the exit code, the
+/// reason already printed.
 fn runtime_and_token(
     auth: &LiveAuthArgs,
     timeout: Duration,
-) -> Result<(tokio::runtime::Runtime, String), u8> {
+) -> Result<(tokio::runtime::Runtime, String, TokenOrigin), u8> {
+    let (authentication, note) = auth.resolve().map_err(|error| could_not_run(&error))?;
+    if let Some(note) = note {
+        eprintln!("conformance: {note}");
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| could_not_run(&CliError::Runtime(error)))?;
-    let token = match (&auth.token, auth.client_credentials()) {
-        (_, Some(credentials)) => runtime
-            .block_on(fetch_access_token(credentials, timeout))
-            .map_err(|error| could_not_run(&error))?
-            .secret()
-            .to_string(),
-        (Some(token), None) => token.clone(),
-        (None, None) => String::new(),
-    };
-    Ok((runtime, token))
+    Ok(match authentication {
+        Authentication::ClientCredentials(credentials) => {
+            let origin = TokenOrigin::Fetched {
+                token_url: credentials.token_url().to_string(),
+            };
+            let token = runtime
+                .block_on(fetch_access_token(credentials, timeout))
+                .map_err(|error| could_not_run(&error))?
+                .secret()
+                .to_string();
+            (runtime, token, origin)
+        }
+        Authentication::Token { token, origin } => (runtime, token, origin),
+        Authentication::Nothing => (runtime, String::new(), TokenOrigin::Given),
+    })
 }
 
 /// `conformance replay`.
@@ -721,11 +891,12 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         }
     }
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let (runtime, token) = match runtime_and_token(&args.auth, timeout) {
+    let (runtime, token, token_origin) = match runtime_and_token(&args.auth, timeout) {
         Ok(ready) => ready,
         Err(code) => return code,
     };
     let mut config = LiveConfig::new(args.base_url.clone(), token);
+    config.token_origin = token_origin;
     config.timeout = timeout;
     config.client_secret = args.auth.client_secret.clone();
     let result = runtime.block_on(crate::replay::replay(&contract, &config, &cases, |line| {

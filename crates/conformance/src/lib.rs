@@ -10,6 +10,8 @@
 //!   fixtures under `openapi/examples/`, against its schema, and reports
 //!   schemas that accept anything.
 //! - [`payload`] validates one captured payload against an operation.
+//! - [`preflight`] stops a run whose token is refused or whose base URL
+//!   is not this API before any case is sent.
 //! - [`live`] runs a scenario against a running server and checks every
 //!   response: status, documented status, `Content-Type`, body schema and
 //!   the values sent.
@@ -28,6 +30,7 @@ pub mod har;
 pub mod live;
 pub mod payload;
 pub mod phases;
+pub mod preflight;
 pub mod replay;
 pub mod report;
 

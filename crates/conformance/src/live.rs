@@ -77,6 +77,9 @@ pub struct LiveConfig {
     pub base_url: Url,
     /// The bearer token.
     pub token: String,
+    /// Where the token came from (what the preflight names when the
+    /// server refuses it).
+    pub token_origin: crate::preflight::TokenOrigin,
     /// Only requests that cannot write.
     pub read_only: bool,
     /// The limit of each request.
@@ -98,6 +101,7 @@ impl LiveConfig {
         Self {
             base_url,
             token: token.into(),
+            token_origin: crate::preflight::TokenOrigin::default(),
             read_only: false,
             timeout: Duration::from_secs(30),
             probe_url: None,
@@ -138,6 +142,9 @@ pub enum LiveError {
     /// A case file or the HAR file could not be written.
     #[error("cannot write {0}")]
     Output(String),
+    /// The preflight found a configuration mistake: no case was sent.
+    #[error(transparent)]
+    Preflight(#[from] crate::preflight::PreflightError),
 }
 
 /// Obtains an access token with client credentials, by the same flow as
@@ -217,6 +224,7 @@ pub async fn run_live(
     progress: impl FnMut(&str),
 ) -> Result<Report, LiveError> {
     let mut runner = Runner::new(contract, config, "live", progress)?;
+    runner.preflight().await?;
     runner.report.seed = Some(config.generative.seed);
     let started = Instant::now();
     let generative = &config.generative;
@@ -320,6 +328,7 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         if !matches!(config.base_url.scheme(), "http" | "https") {
             return Err(LiveError::BadBaseUrl(config.base_url.to_string()));
         }
+        crate::preflight::check_base_url(&config.base_url)?;
         if config.token.is_empty() {
             return Err(LiveError::NoToken);
         }
@@ -498,6 +507,45 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             );
             self.cases.push(case);
         }
+    }
+
+    /// One authenticated `GET /v2/connections` before any case: a refused
+    /// token or a server that is not this API ends the run (see
+    /// [`crate::preflight`]). It is not a case: no check, no HAR entry.
+    pub(crate) async fn preflight(&mut self) -> Result<(), LiveError> {
+        let url = self.url("/v2/connections")?;
+        let sent = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT, "application/json")
+            .bearer_auth(&self.config.token)
+            .send()
+            .await;
+        let received = match sent {
+            Ok(response) => read_response(response).await,
+            Err(error) => Err(describe_transport_error(&error)),
+        };
+        let received = received.map_err(|reason| LiveError::Unreachable {
+            url: url.to_string(),
+            reason,
+        })?;
+        let location = received
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+            .map(|(_, value)| value.as_str());
+        crate::preflight::judge(
+            &crate::preflight::Answer {
+                url: url.as_str(),
+                status: received.status,
+                content_type: received.content_type.as_deref(),
+                location,
+                body: &received.text,
+            },
+            &self.config.token_origin,
+        )?;
+        self.answered_once = true;
+        Ok(())
     }
 
     /// Sends a request (recording it for the HAR file); `Err(reason)`

@@ -257,6 +257,7 @@ pub async fn replay(
     progress: impl FnMut(&str),
 ) -> Result<(Vec<Verdict>, Report), LiveError> {
     let mut runner = crate::live::Runner::new(contract, config, "replay", progress)?;
+    runner.preflight().await?;
     let mut verdicts = Vec::new();
     for case in cases {
         let planned = case

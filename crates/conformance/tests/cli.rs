@@ -357,3 +357,159 @@ async fn a_broken_server_exits_1_with_details_and_a_curl_line() {
     })
     .await;
 }
+
+/// Runs `conformance live ARGS` with every phase, as a newcomer would,
+/// in a working directory of its own; returns the output and whether any
+/// file (a case file, a report) was written there or under the default
+/// case directory.
+async fn first_contact(args: &[&str]) -> (Output, Vec<String>) {
+    let directory = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new(BIN)
+        .arg("live")
+        .args(args)
+        .current_dir(directory.path())
+        .env_remove("CONNECTIONS_TOKEN")
+        .env_remove("CONNECTIONS_CLIENT_ID")
+        .env_remove("CONNECTIONS_CLIENT_SECRET")
+        .env_remove("CONNECTIONS_TOKEN_URL")
+        .env_remove("CONNECTIONS_AUDIENCE")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    let written = walkdir(directory.path());
+    (output, written)
+}
+
+fn walkdir(directory: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        found.push(path.display().to_string());
+        if path.is_dir() {
+            found.extend(walkdir(&path));
+        }
+    }
+    found
+}
+
+/// Exit 2, one line on standard error containing each of `expected`,
+/// nothing on standard output, no file written.
+fn assert_stopped_by_preflight(output: &Output, written: &[String], expected: &[&str]) {
+    let reason = stderr(output);
+    assert_eq!(
+        code(output),
+        exit::COULD_NOT_RUN,
+        "{reason}{}",
+        stdout(output)
+    );
+    assert_eq!(reason.lines().count(), 1, "{reason}");
+    for part in expected {
+        assert!(reason.contains(part), "{part:?} not in {reason}");
+    }
+    assert!(stdout(output).is_empty(), "{}", stdout(output));
+    assert!(written.is_empty(), "written: {written:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_token_stops_the_run_before_any_case() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let (output, written) =
+            first_contact(&["--base-url", sandbox.base_url(), "--token", "not-the-token"]).await;
+        assert_stopped_by_preflight(
+            &output,
+            &written,
+            &[
+                "answered 401",
+                "refused the token given with --token",
+                "expired",
+            ],
+        );
+        assert!(!stderr(&output).contains("not-the-token"));
+        // One request: the preflight's.
+        let stats = sandbox.stats();
+        assert_eq!(stats.unauthorized, 1);
+        assert_eq!(
+            stats.requests.values().sum::<u64>(),
+            0,
+            "{:?}",
+            stats.requests
+        );
+
+        // The same token from the environment is named as such.
+        let directory = tempfile::tempdir().unwrap();
+        let output = tokio::process::Command::new(BIN)
+            .args(["live", "--base-url", sandbox.base_url()])
+            .current_dir(directory.path())
+            .env("CONNECTIONS_TOKEN", "not-the-token")
+            .env_remove("CONNECTIONS_CLIENT_ID")
+            .env_remove("CONNECTIONS_CLIENT_SECRET")
+            .kill_on_drop(true)
+            .output()
+            .await
+            .unwrap();
+        assert_stopped_by_preflight(
+            &output,
+            &walkdir(directory.path()),
+            &["refused the token in CONNECTIONS_TOKEN"],
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_plain_web_server_is_not_this_api() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    bounded(async {
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
+        let app = axum::Router::new().fallback(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                axum::response::Html("<!doctype html><title>It works!</title>")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let (output, written) = first_contact(&["--base-url", &url, "--token", TOKEN]).await;
+        assert_stopped_by_preflight(
+            &output,
+            &written,
+            &[
+                "answered 200 with a text/html body that is not JSON",
+                "not the Connection API",
+                "check --base-url",
+            ],
+        );
+        assert_eq!(requests.load(Ordering::SeqCst), 1);
+        server.abort();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_base_url_ending_in_the_collection_is_refused_before_sending() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let given = format!("{}/v2/connections", sandbox.base_url());
+        let (output, written) = first_contact(&["--base-url", &given, "--token", TOKEN]).await;
+        assert_stopped_by_preflight(
+            &output,
+            &written,
+            &[
+                "already ends in /v2/connections",
+                &format!("--base-url {}", sandbox.base_url().trim_end_matches('/')),
+            ],
+        );
+        assert_eq!(sandbox.stats().requests.values().sum::<u64>(), 0);
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}

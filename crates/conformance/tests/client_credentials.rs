@@ -340,23 +340,50 @@ async fn exactly_one_way_to_authenticate() {
         let base = ["--base-url", "http://127.0.0.1:9"];
         // Arguments, environment, what the error says.
         type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
-        let cases: [Case; 6] = [
+        let cases: [Case; 9] = [
             (
                 &["--token", "t", "--client-id", "id", "--client-secret", "s"],
                 &[],
-                "cannot be used with",
+                "--token and --client-id cannot be used together",
             ),
             (
-                &["--client-id", "id", "--client-secret", "s"],
-                &[("CONNECTIONS_TOKEN", "t")],
-                "cannot be used with",
+                &[],
+                &[
+                    ("CONNECTIONS_TOKEN", "t"),
+                    ("CONNECTIONS_CLIENT_ID", "id"),
+                    ("CONNECTIONS_CLIENT_SECRET", "s"),
+                ],
+                "both CONNECTIONS_TOKEN and CONNECTIONS_CLIENT_ID are set",
             ),
-            (&["--client-id", "id"], &[], "--client-secret"),
-            (&["--client-secret", "s"], &[], "--client-id"),
+            (
+                &["--client-id", "id"],
+                &[],
+                "--client-id needs --client-secret",
+            ),
+            (
+                &["--client-secret", "s"],
+                &[],
+                "--client-secret needs --client-id",
+            ),
             (
                 &["--token", "t", "--token-url", "http://127.0.0.1:9/t"],
                 &[],
-                "cannot be used with '--token-url",
+                "--token-url goes with --client-id, not with --token",
+            ),
+            (
+                &["--token", "t", "--audience", "a"],
+                &[],
+                "--audience goes with --client-id, not with --token",
+            ),
+            (
+                &["--token", "t", "--client-secret", "s"],
+                &[],
+                "--client-secret goes with --client-id, not with --token",
+            ),
+            (
+                &["--client-id", "id"],
+                &[("CONNECTIONS_TOKEN", "t")],
+                "--client-id needs --client-secret",
             ),
             (&[], &[], "no token: pass --token"),
         ];
@@ -366,8 +393,75 @@ async fn exactly_one_way_to_authenticate() {
             let reason = stderr(&output);
             assert_eq!(code(&output), exit::COULD_NOT_RUN, "{all:?}: {reason}");
             assert!(reason.contains(expected), "{all:?}: {reason}");
+            assert_eq!(reason.lines().count(), 1, "{all:?}: {reason}");
             assert!(stdout(&output).is_empty(), "{all:?}");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn what_is_typed_wins_over_the_environment() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let token_url = token_url(&sandbox);
+        // A token left in the environment does not stand in the way of
+        // client credentials typed, nor a token endpoint in the
+        // environment in the way of a token typed.
+        let output = live(
+            &[
+                "--base-url",
+                sandbox.base_url(),
+                "--read-only",
+                "--phases",
+                "stateful",
+                "--client-id",
+                sandbox.client_id(),
+                "--client-secret",
+                sandbox.client_secret(),
+                "--token-url",
+                &token_url,
+            ],
+            &[("CONNECTIONS_TOKEN", "an-old-token")],
+        )
+        .await;
+        let reason = stderr(&output);
+        assert_eq!(code(&output), exit::PASSED, "{}{reason}", stdout(&output));
+        assert!(
+            reason.contains(
+                "CONNECTIONS_TOKEN is set in the environment and not used: --client-id was given"
+            ),
+            "{reason}"
+        );
+        assert_eq!(sandbox.stats().tokens_issued, 1);
+
+        let output = live(
+            &[
+                "--base-url",
+                sandbox.base_url(),
+                "--read-only",
+                "--phases",
+                "stateful",
+                "--token",
+                common::TOKEN,
+            ],
+            &[
+                ("CONNECTIONS_TOKEN_URL", "http://127.0.0.1:9/never-asked"),
+                ("CONNECTIONS_CLIENT_ID", "id"),
+                ("CONNECTIONS_CLIENT_SECRET", "s"),
+            ],
+        )
+        .await;
+        let reason = stderr(&output);
+        assert_eq!(code(&output), exit::PASSED, "{}{reason}", stdout(&output));
+        assert!(
+            reason.contains(
+                "CONNECTIONS_CLIENT_ID is set in the environment and not used: --token was given"
+            ),
+            "{reason}"
+        );
+        assert_eq!(sandbox.stats().tokens_issued, 1);
+        sandbox.shutdown().await.unwrap();
     })
     .await;
 }

@@ -3,9 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use connections_conformance::cli::{Cli, run};
+use connections_conformance::cli::{parse, run};
 
 fn main() -> ExitCode {
-    ExitCode::from(run(Cli::parse()))
+    match parse(std::env::args_os()) {
+        Ok(cli) => ExitCode::from(run(cli)),
+        Err(error) => error.exit(),
+    }
 }
