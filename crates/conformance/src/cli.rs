@@ -795,14 +795,14 @@ pub fn live(args: &LiveArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(error) => return could_not_run(&error),
     };
+    let checks = match crate::checks::CheckSelection::new(&args.checks, &args.exclude_checks) {
+        Ok(checks) => checks,
+        Err(error) => return could_not_run(&error),
+    };
     let timeout = Duration::from_secs(args.timeout.max(1));
     let (runtime, token, token_origin) = match runtime_and_token(&args.auth, timeout) {
         Ok(ready) => ready,
         Err(code) => return code,
-    };
-    let checks = match crate::checks::CheckSelection::new(&args.checks, &args.exclude_checks) {
-        Ok(checks) => checks,
-        Err(error) => return could_not_run(&error),
     };
     let generative = crate::phases::GenerativeConfig {
         phases: if args.phases.is_empty() {

@@ -15,15 +15,15 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    checks,
     contract::{CompiledSchema, Operation, is_json_media_type},
+    exchange::{Body, Intent, Planned},
     generate::fuzz::{self, Shrinking},
-    live::{Body, LiveError, Planned, Runner},
+    live::{LiveError, Runner},
     phases::{
         DEFAULT_FUZZ_CASES, State, documented, operation_url, probe, rejections, unknown_reference,
         with_probe, writes,
     },
-    report::{Check, FailureKind},
+    report::{Check, excerpt},
 };
 
 /// What an operation's fuzzing draws: a JSON body, or query parameters.
@@ -180,7 +180,7 @@ fn request<P: FnMut(&str)>(
             with_probe(&probe(runner), &mut body);
             let allowed = schema.is_valid(&body);
             Drawn {
-                what: format!("body {}", crate::live::excerpt(&body.to_string())),
+                what: format!("body {}", excerpt(&body.to_string())),
                 body: Some(body),
                 query: Vec::new(),
                 allowed,
@@ -284,14 +284,14 @@ async fn send<P: FnMut(&str)>(
     index: usize,
     drawn: &Drawn,
 ) -> Result<(Planned, Check), LiveError> {
-    let (expected, check_name) = if drawn.allowed {
+    let (expected, intent) = if drawn.allowed {
         let mut expected = documented(operation, 2);
         if operation.path.contains('{') && documented(operation, 4).contains(&404) {
             expected.push(404);
         }
-        (expected, checks::POSITIVE_DATA_ACCEPTANCE)
+        (expected, Intent::Allowed)
     } else {
-        (rejections(operation), checks::NEGATIVE_DATA_REJECTION)
+        (rejections(operation), Intent::Forbidden)
     };
     let mut planned = runner.planned(
         format!(
@@ -310,31 +310,8 @@ async fn send<P: FnMut(&str)>(
         &expected,
     );
     planned.body = drawn.body.as_ref().map(Body::json);
-    let (mut check, answer) = runner.assess(&planned, |_, _| {}).await?;
-    if let Some(status) = answer.status {
-        for failure in &mut check.failures {
-            if failure.kind == FailureKind::Status && status >= 500 {
-                failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
-                failure.message = format!(
-                    "{} answered {status}, a server error, to ({})",
-                    operation.id, drawn.what
-                );
-            } else if failure.kind == FailureKind::Status {
-                failure.check = Some(check_name.to_string());
-                failure.message = if drawn.allowed {
-                    format!(
-                        "{} refused a request the document allows ({}) with {status}",
-                        operation.id, drawn.what
-                    )
-                } else {
-                    format!(
-                        "{} accepted a request the document forbids ({}) with {status}",
-                        operation.id, drawn.what
-                    )
-                };
-            }
-        }
-        runner.config.generative.checks.apply(&mut check);
-    }
+    planned.intent = intent;
+    planned.label = Some(drawn.what.clone());
+    let (check, _) = runner.assess(&planned).await?;
     Ok((planned, check))
 }

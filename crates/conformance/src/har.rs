@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::live::{Credentials, Planned, Received, TOKEN_VARIABLE};
+use crate::exchange::{Credentials, Planned, Received, TOKEN_VARIABLE};
 
 /// One name/value pair (a header or a query parameter).
 #[derive(Debug, Clone, Serialize)]
@@ -155,20 +155,19 @@ impl Har {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::Body;
+    use crate::exchange::Body;
 
     #[test]
     fn entries_are_har_1_2_without_the_token() {
         let mut har = Har::new();
-        let planned = Planned {
-            name: "create".into(),
-            operation: "createConnection".into(),
-            method: reqwest::Method::POST,
-            url: "http://127.0.0.1:9/v2/connections?limit=5".parse().unwrap(),
-            credentials: Credentials::Token,
-            body: Some(Body::json(&serde_json::json!({"name": "x"}))),
-            expected: vec![201],
-        };
+        let mut planned = Planned::new(
+            "create",
+            "createConnection",
+            reqwest::Method::POST,
+            "http://127.0.0.1:9/v2/connections?limit=5".parse().unwrap(),
+            &[201],
+        );
+        planned.body = Some(Body::json(&serde_json::json!({"name": "x"})));
         let received = Received {
             status: 201,
             content_type: Some("application/json".into()),

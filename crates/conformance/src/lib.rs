@@ -12,6 +12,9 @@
 //! - [`payload`] validates one captured payload against an operation.
 //! - [`preflight`] stops a run whose token is refused or whose base URL
 //!   is not this API before any case is sent.
+//! - [`exchange`] is one request as planned (with what it means to show)
+//!   and its answer; [`checks`] is the registry of checks, each a plain
+//!   function from an exchange to failures.
 //! - [`live`] runs a scenario against a running server and checks every
 //!   response: status, documented status, `Content-Type`, body schema and
 //!   the values sent.
@@ -23,6 +26,7 @@ pub mod checks;
 pub mod cli;
 pub mod contract;
 pub mod examples;
+pub mod exchange;
 pub mod exit;
 mod fuzzing;
 pub mod generate;

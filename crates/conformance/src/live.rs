@@ -40,18 +40,16 @@ use reqwest::{Method, header};
 use serde_json::{Value, json};
 use url::Url;
 
+pub use crate::exchange::TOKEN_VARIABLE;
 use crate::{
-    contract::{Contract, is_json_media_type, media_type_essence},
-    payload::parse_json,
+    checks,
+    contract::{Contract, is_json_media_type},
+    exchange::{Body, Credentials, Exchange, Expectation, Intent, Planned, Received},
     report::{
-        BODY_EXCERPT_LIMIT, Check, Failure, FailureKind, REDACTED_CLIENT_SECRET, Report,
-        RequestSummary, ResponseSummary, progress_line,
+        Check, Failure, FailureKind, REDACTED_CLIENT_SECRET, Report, RequestSummary,
+        ResponseSummary, excerpt, progress_line,
     },
 };
-
-/// The environment variable the CLI reads the token from, and the name
-/// curl commands use for it.
-pub const TOKEN_VARIABLE: &str = "CONNECTIONS_TOKEN";
 
 /// The largest response body the suite reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -172,43 +170,7 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client, LiveError> {
         .map_err(|e| LiveError::Client(e.to_string()))
 }
 
-/// How a request authenticates.
-#[derive(Clone, Debug)]
-pub(crate) enum Credentials {
-    Token,
-    Missing,
-    Wrong(String),
-}
-
-/// A request body.
-#[derive(Clone, Debug)]
-pub(crate) struct Body {
-    pub(crate) text: String,
-    pub(crate) content_type: &'static str,
-}
-
-impl Body {
-    pub(crate) fn json(value: &Value) -> Self {
-        Self {
-            text: value.to_string(),
-            content_type: "application/json",
-        }
-    }
-}
-
-/// A request to send and what to expect of it.
-#[derive(Clone, Debug)]
-pub(crate) struct Planned {
-    pub(crate) name: String,
-    pub(crate) operation: String,
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) credentials: Credentials,
-    pub(crate) body: Option<Body>,
-    pub(crate) expected: Vec<u16>,
-}
-
-/// What came back, when the generic checks are done.
+/// What came back, when the checks are done.
 #[derive(Debug, Default)]
 pub(crate) struct Answer {
     pub(crate) body: Option<Value>,
@@ -377,23 +339,10 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         url: Url,
         expected: &[u16],
     ) -> Planned {
-        Planned {
-            name: name.into(),
-            operation: operation.to_string(),
-            method,
-            url,
-            credentials: Credentials::Token,
-            body: None,
-            expected: expected.to_vec(),
-        }
+        Planned::new(name, operation, method, url, expected)
     }
 
-    pub(crate) fn record(&mut self, mut check: Check) {
-        crate::checks::name_failures(&mut check);
-        self.config.generative.checks.apply(&mut check);
-        if check.failed() && check.failures.is_empty() {
-            check.outcome = crate::report::Outcome::Passed;
-        }
+    pub(crate) fn record(&mut self, check: Check) {
         let line = self.report.scrub(&progress_line(&check));
         (self.progress)(&line);
         self.report.push(check);
@@ -403,27 +352,19 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         self.record(Check::skipped(name, Some(operation), reason));
     }
 
-    /// Sends a request, runs the generic checks and `values` on the parsed
-    /// body, records the check.
-    pub(crate) async fn exchange(
-        &mut self,
-        planned: Planned,
-        values: impl FnOnce(&Value, &mut Vec<Failure>),
-    ) -> Result<Answer, LiveError> {
-        let (check, answer) = self.assess(&planned, values).await?;
+    /// Sends a request, has the registered checks judge the exchange,
+    /// records the check.
+    pub(crate) async fn exchange(&mut self, planned: Planned) -> Result<Answer, LiveError> {
+        let (check, answer) = self.assess(&planned).await?;
         self.keep(&planned, check);
         Ok(answer)
     }
 
-    /// Sends a request and runs the generic checks and `values` on the
-    /// parsed body; the check (failures named, deselected ones dropped) is
-    /// returned, not recorded: [`Runner::keep`] records it (a case being
-    /// shrunk sends many requests and keeps one).
-    pub(crate) async fn assess(
-        &mut self,
-        planned: &Planned,
-        values: impl FnOnce(&Value, &mut Vec<Failure>),
-    ) -> Result<(Check, Answer), LiveError> {
+    /// Sends a request and has the selected checks judge the exchange
+    /// ([`checks::judge`]); the check is returned, not recorded:
+    /// [`Runner::keep`] records it (a case being shrunk sends many
+    /// requests and keeps one).
+    pub(crate) async fn assess(&mut self, planned: &Planned) -> Result<(Check, Answer), LiveError> {
         let started = Instant::now();
         let mut check = Check::new(planned.name.clone(), Some(&planned.operation));
         check.expected_statuses = planned.expected.clone();
@@ -431,64 +372,40 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             method: planned.method.to_string(),
             url: planned.url.to_string(),
         });
-        check.curl = Some(curl_command(planned));
-        let received = self.send(planned).await?;
-        let Received {
-            status,
-            content_type,
-            headers,
-            text,
-        } = match received {
+        check.curl = Some(planned.curl());
+        let selection = &self.config.generative.checks;
+        let received = match self.send(planned).await? {
             Ok(received) => received,
             Err(reason) => {
-                check
-                    .failures
-                    .push(Failure::new(FailureKind::Transport, reason));
-                return Ok((self.settle(check, started), Answer::default()));
+                // No answer: the server failed to give one.
+                if selection.is_enabled(checks::NOT_A_SERVER_ERROR) {
+                    let mut failure = Failure::new(FailureKind::Transport, reason);
+                    failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
+                    check.failures.push(failure);
+                }
+                return Ok((check.finish(started.elapsed()), Answer::default()));
             }
         };
         check.response = Some(ResponseSummary {
-            status,
-            content_type: content_type.clone(),
-            body_excerpt: excerpt(&text),
+            status: received.status,
+            content_type: received.content_type.clone(),
+            body_excerpt: excerpt(&received.text),
         });
-        let body = self.check_response(
+        let body = Exchange::parse(&received);
+        let exchange = Exchange {
+            contract: self.contract,
             planned,
-            status,
-            content_type.as_deref(),
-            &text,
-            &mut check.failures,
-        );
-        check.failures.extend(crate::phases::header_failures(
-            self.contract,
-            &planned.operation,
-            status,
-            &headers,
-        ));
-        if let Some(body) = &body
-            && planned.expected.contains(&status)
-        {
-            values(body, &mut check.failures);
-        }
+            received: &received,
+            body: body.as_ref(),
+        };
+        check.failures = checks::judge(selection, &exchange);
         Ok((
-            self.settle(check, started),
+            check.finish(started.elapsed()),
             Answer {
                 body,
-                status: Some(status),
+                status: Some(received.status),
             },
         ))
-    }
-
-    /// A finished check with its failures named and the deselected ones
-    /// dropped.
-    fn settle(&self, check: Check, started: Instant) -> Check {
-        let mut check = check.finish(started.elapsed());
-        crate::checks::name_failures(&mut check);
-        self.config.generative.checks.apply(&mut check);
-        if check.failed() && check.failures.is_empty() {
-            check.outcome = crate::report::Outcome::Passed;
-        }
-        check
     }
 
     /// Records an assessed check; a failing one is also kept as a case
@@ -529,11 +446,7 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             url: url.to_string(),
             reason,
         })?;
-        let location = received
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("location"))
-            .map(|(_, value)| value.as_str());
+        let location = received.header("location");
         crate::preflight::judge(
             &crate::preflight::Answer {
                 url: url.as_str(),
@@ -591,123 +504,13 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         }
     }
 
-    /// The checks every response gets; returns the parsed body.
-    fn check_response(
-        &self,
-        planned: &Planned,
-        status: u16,
-        content_type: Option<&str>,
-        text: &str,
-        failures: &mut Vec<Failure>,
-    ) -> Option<Value> {
-        let operation = match self.contract.operation(&planned.operation) {
-            Ok(operation) => operation,
-            Err(error) => {
-                failures.push(Failure::new(FailureKind::Document, error.to_string()));
-                return None;
-            }
-        };
-        if !planned.expected.contains(&status) {
-            let expected: Vec<String> = planned.expected.iter().map(u16::to_string).collect();
-            failures.push(Failure::new(
-                FailureKind::Status,
-                format!(
-                    "{} answered {status}; expected {}",
-                    operation.id,
-                    expected.join(" or ")
-                ),
-            ));
-        }
-        let Some(response) = operation.response(status) else {
-            failures.push(Failure::new(
-                FailureKind::UndocumentedStatus,
-                format!(
-                    "status {status} is not documented for {} (documented: {})",
-                    operation.id,
-                    operation.documented_statuses()
-                ),
-            ));
-            return parse_json(text).ok();
-        };
-        if response.content.is_empty() {
-            return None;
-        }
-        let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
-        let media = match content_type {
-            Some(content_type) => match response.media_type(content_type) {
-                Some(media) => Some(media),
-                None => {
-                    failures.push(Failure::new(
-                        FailureKind::ContentType,
-                        format!(
-                            "{} {status} has Content-Type `{}`; the document gives {}",
-                            operation.id,
-                            media_type_essence(content_type),
-                            documented.join(", ")
-                        ),
-                    ));
-                    None
-                }
-            },
-            None => {
-                failures.push(Failure::new(
-                    FailureKind::ContentType,
-                    format!(
-                        "{} {status} has no Content-Type; the document gives {}",
-                        operation.id,
-                        documented.join(", ")
-                    ),
-                ));
-                None
-            }
-        };
-        // Validate against the matching media type, or (wrong Content-Type)
-        // against the documented JSON one, to say what else is wrong.
-        let media = media.or_else(|| {
-            response
-                .content
-                .iter()
-                .find(|m| is_json_media_type(&m.name))
-        })?;
-        if !is_json_media_type(&media.name) {
-            return None;
-        }
-        let body = match parse_json(text) {
-            Ok(body) => body,
-            Err(error) => {
-                failures.push(Failure::new(
-                    FailureKind::BodyNotJson,
-                    format!("the {status} body of {} is {error}", operation.id),
-                ));
-                return None;
-            }
-        };
-        failures.extend(
-            Contract::validate_media(media, &body)
-                .iter()
-                .map(Failure::schema),
-        );
-        if status >= 400
-            && let Some(said) = body.get("status").and_then(Value::as_u64)
-            && said != u64::from(status)
-        {
-            failures.push(Failure::value(
-                "/status",
-                format!("the error body says status {said}, the response is {status}"),
-            ));
-        }
-        Some(body)
-    }
-
     // ----- scenario steps -------------------------------------------------
 
     async fn full_scenario(&mut self) -> Result<(), LiveError> {
         let list_url = self.url("/v2/connections")?;
-        self.exchange(
-            self.planned("list connections", LIST, Method::GET, list_url, &[200]),
-            check_list_page,
-        )
-        .await?;
+        let mut list = self.planned("list connections", LIST, Method::GET, list_url, &[200]);
+        list.expectations = vec![Expectation::ListPage { asked: None }];
+        self.exchange(list).await?;
 
         let mut create_body = create_example(self.contract).ok_or(LiveError::NoCreateExample)?;
         let name = unique_name();
@@ -727,14 +530,14 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             &[201],
         );
         create.body = Some(Body::json(&create_body));
-        let sent = create_body.clone();
-        let created = self
-            .exchange(create, move |body, failures| {
-                check_echo(&sent, body, failures);
-                check_reference(body, failures);
-                check_first_revision(body, failures);
-            })
-            .await?;
+        create.expectations = vec![
+            Expectation::Echo {
+                sent: create_body.clone(),
+            },
+            Expectation::Reference,
+            Expectation::FirstRevision,
+        ];
+        let created = self.exchange(create).await?;
         let Some(reference) = created
             .body
             .as_ref()
@@ -752,24 +555,24 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             return Ok(());
         };
 
-        let sent = create_body.clone();
-        let expected_ref = reference.clone();
-        let retrieved = self
-            .exchange(
-                self.planned(
-                    format!("retrieve {reference}"),
-                    RETRIEVE,
-                    Method::GET,
-                    self.connection_url(&reference)?,
-                    &[200],
-                ),
-                move |body, failures| {
-                    expect_value(body, "/ref", &json!(expected_ref), failures);
-                    check_echo(&sent, body, failures);
-                    check_reference(body, failures);
-                },
-            )
-            .await?;
+        let mut retrieve = self.planned(
+            format!("retrieve {reference}"),
+            RETRIEVE,
+            Method::GET,
+            self.connection_url(&reference)?,
+            &[200],
+        );
+        retrieve.intent = Intent::JustCreated;
+        retrieve.expectations = vec![
+            Expectation::Members {
+                members: [("/ref".to_string(), json!(reference))].into(),
+            },
+            Expectation::Echo {
+                sent: create_body.clone(),
+            },
+            Expectation::Reference,
+        ];
+        let retrieved = self.exchange(retrieve).await?;
         let revision_before = retrieved
             .body
             .as_ref()
@@ -789,51 +592,39 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             &[200, 201],
         );
         update.body = Some(Body::json(&update_body));
-        let sent = update_body.clone();
-        let expected_ref = reference.clone();
-        self.exchange(update, move |body, failures| {
-            expect_value(body, "/ref", &json!(expected_ref), failures);
-            check_echo(&sent, body, failures);
-        })
-        .await?;
+        update.expectations = vec![
+            Expectation::Members {
+                members: [("/ref".to_string(), json!(reference))].into(),
+            },
+            Expectation::Echo {
+                sent: update_body.clone(),
+            },
+        ];
+        self.exchange(update).await?;
 
-        let expected_ref = reference.clone();
-        let sent = update_body.clone();
-        let renamed = self
-            .exchange(
-                self.planned(
-                    format!("retrieve {reference} after the rename"),
-                    RETRIEVE,
-                    Method::GET,
-                    self.connection_url(&reference)?,
-                    &[200],
-                ),
-                move |body, failures| {
-                    expect_value(body, "/ref", &json!(expected_ref), failures);
-                    check_echo(&sent, body, failures);
-                    let after = body.get("revision").and_then(Value::as_u64);
-                    if let (Some(before), Some(after)) = (revision_before, after)
-                        && after != before + 1
-                    {
-                        failures.push(Failure::value(
-                            "/revision",
-                            format!(
-                                "revision was {before} before the update and is {after} after it; \
-                                 every update adds exactly one"
-                            ),
-                        ));
-                    }
-                    if revision_before.is_some() && after.is_none() {
-                        failures.push(Failure::value(
-                            "/revision",
-                            "revision was sent before the update and is missing after it",
-                        ));
-                    }
-                },
-            )
-            .await?;
+        let mut after = self.planned(
+            format!("retrieve {reference} after the rename"),
+            RETRIEVE,
+            Method::GET,
+            self.connection_url(&reference)?,
+            &[200],
+        );
+        after.expectations = vec![
+            Expectation::Members {
+                members: [("/ref".to_string(), json!(reference))].into(),
+            },
+            Expectation::Echo {
+                sent: update_body.clone(),
+            },
+        ];
+        if let Some(before) = revision_before {
+            after
+                .expectations
+                .push(Expectation::NextRevision { before });
+        }
+        let renamed = self.exchange(after).await?;
 
-        let Some(connection) = renamed.body else {
+        let Some(connection) = renamed.body.filter(|_| renamed.status == Some(200)) else {
             self.skip(
                 "test the connection",
                 TEST,
@@ -849,37 +640,22 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             &[200],
         );
         let input = self.as_connection_input(&connection);
-        let sent_method = input
-            .pointer("/request/requestType")
-            .cloned()
-            .unwrap_or(Value::Null);
+        test.expectations = vec![Expectation::TestedMethod {
+            request_type: input
+                .pointer("/request/requestType")
+                .cloned()
+                .unwrap_or(Value::Null),
+        }];
         test.body = Some(Body::json(&json!({ "connection": input })));
-        self.exchange(test, move |body, failures| {
-            if let Some(method) = body.pointer("/request/method")
-                && !method.is_null()
-                && !sent_method.is_null()
-                && method != &sent_method
-            {
-                failures.push(Failure::value(
-                    "/request/method",
-                    format!(
-                        "the test sent {method}; the connection's requestType is {sent_method}"
-                    ),
-                ));
-            }
-        })
-        .await?;
+        self.exchange(test).await?;
         Ok(())
     }
 
     async fn read_only_scenario(&mut self) -> Result<(), LiveError> {
         let list_url = self.url("/v2/connections")?;
-        let first = self
-            .exchange(
-                self.planned("list connections", LIST, Method::GET, list_url, &[200]),
-                check_list_page,
-            )
-            .await?;
+        let mut list = self.planned("list connections", LIST, Method::GET, list_url, &[200]);
+        list.expectations = vec![Expectation::ListPage { asked: None }];
+        let first = self.exchange(list).await?;
         let listed = first
             .body
             .as_ref()
@@ -893,24 +669,23 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             Some(reference) => {
                 let expected = listed.clone().unwrap_or(Value::Null);
                 let reference = reference.to_string();
-                self.exchange(
-                    self.planned(
-                        format!("retrieve the first listed connection {reference}"),
-                        RETRIEVE,
-                        Method::GET,
-                        self.connection_url(&reference)?,
-                        &[200],
-                    ),
-                    move |body, failures| {
-                        for pointer in ["/ref", "/name", "/systemType"] {
-                            if let Some(value) = expected.pointer(pointer) {
-                                expect_value(body, pointer, value, failures);
-                            }
-                        }
-                        check_reference(body, failures);
+                let mut retrieve = self.planned(
+                    format!("retrieve the first listed connection {reference}"),
+                    RETRIEVE,
+                    Method::GET,
+                    self.connection_url(&reference)?,
+                    &[200],
+                );
+                retrieve.expectations = vec![
+                    Expectation::Members {
+                        members: ["/ref", "/name", "/systemType"]
+                            .into_iter()
+                            .filter_map(|p| Some((p.to_string(), expected.pointer(p)?.clone())))
+                            .collect(),
                     },
-                )
-                .await?;
+                    Expectation::Reference,
+                ];
+                self.exchange(retrieve).await?;
             }
             None => self.skip(
                 "retrieve the first listed connection",
@@ -934,27 +709,12 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
                 Some(reference) => format!("find {reference} in the list, page {page}"),
                 None => format!("list every connection, page {page}"),
             };
-            let answer = self
-                .exchange(
-                    self.planned(what, LIST, Method::GET, url.clone(), &[200]),
-                    |body, failures| {
-                        check_list_page(body, failures);
-                        let count = body
-                            .get("items")
-                            .and_then(Value::as_array)
-                            .map_or(0, Vec::len);
-                        if count > LIST_PAGE_SIZE as usize {
-                            failures.push(Failure::value(
-                                "/items",
-                                format!(
-                                    "{count} items on a page asked for with limit={LIST_PAGE_SIZE}"
-                                ),
-                            ));
-                        }
-                    },
-                )
-                .await?;
-            let Some(body) = answer.body else {
+            let mut planned = self.planned(what, LIST, Method::GET, url.clone(), &[200]);
+            planned.expectations = vec![Expectation::ListPage {
+                asked: Some(u64::from(LIST_PAGE_SIZE)),
+            }];
+            let answer = self.exchange(planned).await?;
+            let Some(body) = answer.body.filter(|_| answer.status == Some(200)) else {
                 return Ok(());
             };
             if let Some(reference) = find {
@@ -972,7 +732,7 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
                 None => None,
                 Some(Ok(next)) => Some(next),
                 Some(Err(failure)) => {
-                    self.fail_last(*failure);
+                    self.fail_last(checks::REF_IN_HREF, *failure);
                     return Ok(());
                 }
             };
@@ -982,22 +742,28 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
                     if let Some(reference) = find
                         && !found
                     {
-                        self.fail_last(Failure::value(
-                            "/items",
-                            format!(
-                                "the created connection {reference} is on no page of the list \
-                                 ({page} page(s) read)"
+                        self.fail_last(
+                            checks::ENSURE_RESOURCE_AVAILABILITY,
+                            Failure::value(
+                                "/items",
+                                format!(
+                                    "the created connection {reference} is on no page of the \
+                                     list ({page} page(s) read)"
+                                ),
                             ),
-                        ));
+                        );
                     }
                     return Ok(());
                 }
             }
         }
-        self.fail_last(Failure::value(
-            "/next/href",
-            format!("the list still has a next page after {MAX_PAGES} pages"),
-        ));
+        self.fail_last(
+            checks::REF_IN_HREF,
+            Failure::value(
+                "/next/href",
+                format!("the list still has a next page after {MAX_PAGES} pages"),
+            ),
+        );
         Ok(())
     }
 
@@ -1030,14 +796,15 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         Ok(next)
     }
 
-    /// Adds a failure to the last recorded check (a paging problem shows
-    /// only once its page is read) and prints its line again.
-    pub(crate) fn fail_last(&mut self, mut failure: Failure) {
-        let name = crate::checks::classify(&failure, &[], None);
-        if !self.config.generative.checks.is_enabled(name) {
+    /// Adds a failure of `check` across exchanges (a paging problem shows
+    /// only once its page is read, a write only once the total is read
+    /// again) to the last recorded check, when `check` is selected, and
+    /// prints its line again.
+    pub(crate) fn fail_last(&mut self, check: &'static str, mut failure: Failure) {
+        if !self.config.generative.checks.is_enabled(check) {
             return;
         }
-        failure.check.get_or_insert_with(|| name.to_string());
+        failure.check = Some(check.to_string());
         if let Some(check) = self.report.fail_last(failure) {
             let line = progress_line(check);
             let line = self.report.scrub(&line);
@@ -1076,40 +843,43 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             &[401],
         );
         no_token.credentials = Credentials::Missing;
-        self.exchange(no_token, |_, _| {}).await?;
+        no_token.intent = Intent::NoToken;
+        self.exchange(no_token).await?;
 
         let mut wrong_token =
             self.planned("with a wrong token", LIST, Method::GET, list_url, &[401]);
         wrong_token.credentials =
             Credentials::Wrong(format!("conformance-wrong-token-{}", random_suffix()));
-        self.exchange(wrong_token, |_, _| {}).await?;
+        wrong_token.intent = Intent::WrongToken;
+        self.exchange(wrong_token).await?;
 
         let unknown = format!("conformance-unknown-{}", random_suffix());
-        self.exchange(
-            self.planned(
-                format!("retrieve an unknown reference {unknown}"),
-                RETRIEVE,
-                Method::GET,
-                self.connection_url(&unknown)?,
-                &[404],
-            ),
-            |_, _| {},
-        )
-        .await?;
+        let planned = self.planned(
+            format!("retrieve an unknown reference {unknown}"),
+            RETRIEVE,
+            Method::GET,
+            self.connection_url(&unknown)?,
+            &[404],
+        );
+        self.exchange(planned).await?;
 
         let create_url = self.url("/v2/connections")?;
-        let mut malformed = self.planned(
+        let forbidden = |name: &str, body: Body, expected: u16| {
+            let mut planned =
+                Planned::new(name, CREATE, Method::POST, create_url.clone(), &[expected]);
+            planned.body = Some(body);
+            planned.intent = Intent::Forbidden;
+            planned
+        };
+        let malformed = forbidden(
             "create with malformed JSON",
-            CREATE,
-            Method::POST,
-            create_url.clone(),
-            &[400],
+            Body {
+                text: r#"{"name": "conformance-malformed", "auth": {"#.to_string(),
+                content_type: "application/json",
+            },
+            400,
         );
-        malformed.body = Some(Body {
-            text: r#"{"name": "conformance-malformed", "auth": {"#.to_string(),
-            content_type: "application/json",
-        });
-        self.exchange(malformed, |_, _| {}).await?;
+        self.exchange(malformed).await?;
 
         if self.config.read_only {
             return Ok(());
@@ -1119,57 +889,35 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         if let Some(object) = without_name.as_object_mut() {
             object.remove("name");
         }
-        let mut missing = self.planned(
+        self.exchange(forbidden(
             "create without `name`",
-            CREATE,
-            Method::POST,
-            create_url.clone(),
-            &[400],
-        );
-        missing.body = Some(Body::json(&without_name));
-        self.exchange(missing, |_, _| {}).await?;
+            Body::json(&without_name),
+            400,
+        ))
+        .await?;
 
         let mut wrong_type_body = example.clone();
         wrong_type_body["name"] = json!(12345);
-        let mut wrong_type = self.planned(
+        self.exchange(forbidden(
             "create with a number as `name`",
-            CREATE,
-            Method::POST,
-            create_url.clone(),
-            &[400],
-        );
-        wrong_type.body = Some(Body::json(&wrong_type_body));
-        self.exchange(wrong_type, |_, _| {}).await?;
+            Body::json(&wrong_type_body),
+            400,
+        ))
+        .await?;
 
         let mut as_text = example;
         as_text["name"] = json!(format!("{}-text-plain", unique_name()));
-        let mut media = self.planned(
+        self.exchange(forbidden(
             "create with Content-Type text/plain",
-            CREATE,
-            Method::POST,
-            create_url,
-            &[415],
-        );
-        media.body = Some(Body {
-            text: as_text.to_string(),
-            content_type: "text/plain",
-        });
-        self.exchange(media, |_, _| {}).await?;
+            Body {
+                text: as_text.to_string(),
+                content_type: "text/plain",
+            },
+            415,
+        ))
+        .await?;
         Ok(())
     }
-}
-
-/// A response as read.
-#[derive(Clone, Debug)]
-pub(crate) struct Received {
-    /// The status.
-    pub(crate) status: u16,
-    /// The `Content-Type` header.
-    pub(crate) content_type: Option<String>,
-    /// Every header, in order.
-    pub(crate) headers: Vec<(String, String)>,
-    /// The body.
-    pub(crate) text: String,
 }
 
 /// Reads status, headers and body (at most [`MAX_BODY_BYTES`]).
@@ -1230,123 +978,6 @@ fn describe_transport_error(error: &reqwest::Error) -> String {
     text
 }
 
-pub(crate) fn excerpt(text: &str) -> String {
-    match text.char_indices().nth(BODY_EXCERPT_LIMIT) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
-}
-
-/// A curl command that repeats the request; the token is written as
-/// `$CONNECTIONS_TOKEN` (a wrong token, being no secret, as is).
-pub(crate) fn curl_command(planned: &Planned) -> String {
-    // POSIX single quotes: everything literal, `'` written as '\''.
-    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
-    let mut parts = vec![
-        "curl -sS -i".to_string(),
-        format!("-X {}", planned.method),
-        quote(planned.url.as_str()),
-    ];
-    match &planned.credentials {
-        Credentials::Token => parts.push(format!("-H \"Authorization: Bearer ${TOKEN_VARIABLE}\"")),
-        Credentials::Wrong(token) => {
-            parts.push(format!(
-                "-H {}",
-                quote(&format!("Authorization: Bearer {token}"))
-            ));
-        }
-        Credentials::Missing => {}
-    }
-    parts.push("-H 'Accept: application/json'".to_string());
-    if let Some(body) = &planned.body {
-        parts.push(format!(
-            "-H {}",
-            quote(&format!("Content-Type: {}", body.content_type))
-        ));
-        parts.push(format!("--data-raw {}", quote(&body.text)));
-    }
-    parts.join(" ")
-}
-
-fn expect_value(body: &Value, pointer: &str, expected: &Value, failures: &mut Vec<Failure>) {
-    match body.pointer(pointer) {
-        Some(actual) if actual == expected => {}
-        Some(actual) => failures.push(Failure::value(
-            pointer,
-            format!("expected {expected}, got {actual}"),
-        )),
-        None => failures.push(Failure::value(
-            pointer,
-            format!("expected {expected}, but the member is missing"),
-        )),
-    }
-}
-
-/// The response repeats what was sent: name, system type, request method
-/// and URL, auth type.
-fn check_echo(sent: &Value, body: &Value, failures: &mut Vec<Failure>) {
-    for pointer in [
-        "/name",
-        "/systemType",
-        "/request/requestType",
-        "/request/connectionUrl",
-        "/auth/authType",
-    ] {
-        if let Some(expected) = sent.pointer(pointer) {
-            expect_value(body, pointer, expected, failures);
-        }
-    }
-}
-
-/// `ref` is a non-empty string and `href` ends with it.
-fn check_reference(body: &Value, failures: &mut Vec<Failure>) {
-    let reference = body.get("ref").and_then(Value::as_str).unwrap_or_default();
-    if reference.is_empty() {
-        failures.push(Failure::value("/ref", "ref is missing or empty"));
-        return;
-    }
-    if let Some(href) = body.get("href").and_then(Value::as_str) {
-        let path = href.split(['?', '#']).next().unwrap_or_default();
-        if !path
-            .trim_end_matches('/')
-            .ends_with(&format!("/{reference}"))
-        {
-            failures.push(Failure::value(
-                "/href",
-                format!("href `{href}` does not end with the connection's ref `{reference}`"),
-            ));
-        }
-    }
-}
-
-/// A new connection's revision, when sent, is 1.
-fn check_first_revision(body: &Value, failures: &mut Vec<Failure>) {
-    if let Some(revision) = body.get("revision")
-        && revision != &json!(1)
-    {
-        failures.push(Failure::value(
-            "/revision",
-            format!("a new connection has revision 1, not {revision}"),
-        ));
-    }
-}
-
-/// A page holds no more items than its `limit` says.
-fn check_list_page(body: &Value, failures: &mut Vec<Failure>) {
-    let count = body
-        .get("items")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    if let Some(limit) = body.get("limit").and_then(Value::as_u64)
-        && count as u64 > limit
-    {
-        failures.push(Failure::value(
-            "/items",
-            format!("{count} items on a page whose limit is {limit}"),
-        ));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1359,49 +990,10 @@ mod tests {
     }
 
     #[test]
-    fn curl_never_holds_the_token_and_quotes_bodies() {
-        let planned = Planned {
-            name: "x".into(),
-            operation: CREATE.to_string(),
-            method: Method::POST,
-            url: Url::parse("http://127.0.0.1:9/v2/connections").unwrap(),
-            credentials: Credentials::Token,
-            body: Some(Body::json(&json!({"name": "it's"}))),
-            expected: vec![201],
-        };
-        let curl = curl_command(&planned);
-        assert!(
-            curl.contains("\"Authorization: Bearer $CONNECTIONS_TOKEN\""),
-            "{curl}"
-        );
-        assert!(curl.contains("-X POST"), "{curl}");
-        let words = shlex::split(&curl).unwrap();
-        assert!(
-            words.contains(&r#"{"name":"it's"}"#.to_string()),
-            "{words:?}"
-        );
-    }
-
-    #[test]
     fn the_create_example_comes_from_the_document() {
         let contract = Contract::from_json(crate::COMMITTED_DOCUMENT).unwrap();
         let example = create_example(&contract).unwrap();
         assert!(example.get("name").is_some());
         assert!(example.get("systemType").is_some());
-    }
-
-    #[test]
-    fn references_must_end_the_href() {
-        let mut failures = Vec::new();
-        check_reference(
-            &json!({"ref": "abc", "href": "http://h/v2/connections/abc"}),
-            &mut failures,
-        );
-        assert!(failures.is_empty());
-        check_reference(
-            &json!({"ref": "abc", "href": "http://h/v2/connections/xyz"}),
-            &mut failures,
-        );
-        assert_eq!(failures[0].instance_path.as_deref(), Some("/href"));
     }
 }

@@ -28,9 +28,10 @@ use crate::{
     Contract,
     checks::{self, CheckSelection},
     contract::{Operation, is_json_media_type},
+    exchange::{Body, Credentials, Intent, Planned},
     generate::{Polarity, Variant, coverage::Coverage, rng::SeededRng},
-    live::{Body, Credentials, LiveError, Planned, Runner, create_example},
-    report::{Check, Failure, FailureKind, RequestSummary, ResponseSummary},
+    live::{LiveError, Runner, create_example},
+    report::{Failure, FailureKind},
 };
 
 /// A phase of a live run.
@@ -144,45 +145,6 @@ pub struct OperationCoverage {
     pub positive_constraints: BTreeSet<String>,
     /// Constraints exercised by a negative case.
     pub negative_constraints: BTreeSet<String>,
-}
-
-/// Failures of the documented response headers: each header the document
-/// marks `required` for that status must be sent.
-pub fn header_failures(
-    contract: &Contract,
-    operation: &str,
-    status: u16,
-    headers: &[(String, String)],
-) -> Vec<Failure> {
-    let Ok(operation) = contract.operation(operation) else {
-        return Vec::new();
-    };
-    let Some(response) = operation.response(status) else {
-        return Vec::new();
-    };
-    let document = contract.document();
-    let documented = document
-        .pointer(&response.pointer)
-        .and_then(|r| r.get("headers"))
-        .and_then(Value::as_object);
-    let mut failures = Vec::new();
-    for (name, header) in documented.into_iter().flatten() {
-        let header = crate::contract::resolve_ref(document, header);
-        let required = header.get("required").and_then(Value::as_bool) == Some(true);
-        let sent = headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(name));
-        if required && !sent {
-            let mut failure = Failure::new(
-                FailureKind::Value,
-                format!(
-                    "{} {status} has no `{name}` header; the document requires it",
-                    operation.id
-                ),
-            );
-            failure.check = Some(checks::RESPONSE_HEADERS_CONFORMANCE.to_string());
-            failures.push(failure);
-        }
-    }
-    failures
 }
 
 /// The state the phases share.
@@ -362,7 +324,7 @@ async fn setup<P: FnMut(&str)>(
         &documented(create, 2),
     );
     planned.body = Some(Body::json(&body));
-    let answer = runner.exchange(planned, |_, _| {}).await?;
+    let answer = runner.exchange(planned).await?;
     let reference = answer
         .body
         .as_ref()
@@ -370,25 +332,15 @@ async fn setup<P: FnMut(&str)>(
         .and_then(Value::as_str)
         .map(str::to_string);
     if let Some(reference) = &reference {
-        let retrieve = runner.planned(
+        let mut retrieve = runner.planned(
             format!("the created connection {reference} is retrievable at once"),
             "retrieveConnection",
             Method::GET,
             runner.connection_url(reference)?,
             &[200],
         );
-        let answer = runner.exchange(retrieve, |_, _| {}).await?;
-        if answer.status != Some(200) {
-            let mut failure = Failure::new(
-                FailureKind::Value,
-                format!(
-                    "the connection {reference} was created but retrieving it answered {}",
-                    answer.status.map_or("nothing".into(), |s| s.to_string())
-                ),
-            );
-            failure.check = Some(checks::ENSURE_RESOURCE_AVAILABILITY.into());
-            runner.fail_last(failure);
-        }
+        retrieve.intent = Intent::JustCreated;
+        runner.exchange(retrieve).await?;
     }
     Ok(reference)
 }
@@ -470,7 +422,7 @@ async fn examples_phase<P: FnMut(&str)>(
                 &documented(operation, 2),
             );
             planned.body = Some(Body::json(&body));
-            runner.exchange(planned, |_, _| {}).await?;
+            runner.exchange(planned).await?;
             *state
                 .coverage(&operation.id)
                 .cases
@@ -644,8 +596,11 @@ async fn reference_cases<P: FnMut(&str)>(
             &expected,
         );
         planned.body = body.as_ref().map(Body::json);
-        let label = format!("{{{}}} = {reference:?} ({what})", path_parameter(operation));
-        send_case(runner, planned, checks::POSITIVE_DATA_ACCEPTANCE, &label).await?;
+        planned.label = Some(format!(
+            "{{{}}} = {reference:?} ({what})",
+            path_parameter(operation)
+        ));
+        runner.exchange(planned).await?;
         *state
             .coverage(&operation.id)
             .cases
@@ -682,10 +637,6 @@ async fn send_coverage_case<P: FnMut(&str)>(
     {
         body["name"] = json!(state.name());
     }
-    let check = match case.variant.polarity {
-        Polarity::Positive => checks::POSITIVE_DATA_ACCEPTANCE,
-        Polarity::Negative => checks::NEGATIVE_DATA_REJECTION,
-    };
     let row = state.coverage(&operation.id);
     *row.cases.entry("coverage".into()).or_default() += 1;
     match case.variant.polarity {
@@ -711,13 +662,22 @@ async fn send_coverage_case<P: FnMut(&str)>(
         expected,
     );
     planned.body = body.as_ref().map(Body::json);
-    send_case(runner, planned, check, &case.variant.label).await
+    planned.intent = match case.variant.polarity {
+        Polarity::Positive => Intent::Allowed,
+        Polarity::Negative => Intent::Forbidden,
+    };
+    planned.label = Some(case.variant.label);
+    runner.exchange(planned).await?;
+    Ok(())
 }
 
+/// A forbidden request wrote something: `negative_data_rejection`, judged
+/// across the exchanges (the total or revision read before and after).
 fn nothing_written_failure<P: FnMut(&str)>(runner: &mut Runner<'_, P>, message: String) {
-    let mut failure = Failure::new(FailureKind::Value, message);
-    failure.check = Some(checks::NEGATIVE_DATA_REJECTION.into());
-    runner.fail_last(failure);
+    runner.fail_last(
+        checks::NEGATIVE_DATA_REJECTION,
+        Failure::new(FailureKind::Value, message),
+    );
 }
 
 /// At most `max` cases, spread over the list (positives and negatives of
@@ -734,38 +694,6 @@ fn spread(cases: Vec<Case>, max: usize) -> Vec<Case> {
         .filter(|(i, _)| keep.contains(i))
         .map(|(_, c)| c)
         .collect()
-}
-
-/// Sends a generated case; a status failure names the check, the
-/// operation and the variant.
-async fn send_case<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
-    planned: Planned,
-    check: &'static str,
-    label: &str,
-) -> Result<(), LiveError> {
-    let operation = planned.operation.clone();
-    let answer = runner.exchange(planned, |_, _| {}).await?;
-    if let (Some(status), Some(last)) = (answer.status, runner.report.checks.last_mut()) {
-        for failure in &mut last.failures {
-            if failure.kind == FailureKind::Status && status >= 500 {
-                failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
-                failure.message =
-                    format!("{operation} answered {status}, a server error, to ({label})");
-            } else if failure.kind == FailureKind::Status {
-                failure.check = Some(check.to_string());
-                failure.message = match check {
-                    checks::POSITIVE_DATA_ACCEPTANCE => format!(
-                        "{operation} refused a request the document allows ({label}) with {status}"
-                    ),
-                    _ => format!(
-                        "{operation} accepted a request the document forbids ({label}) with {status}"
-                    ),
-                };
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The body cases of an operation: the variants of its JSON body's schema
@@ -905,7 +833,7 @@ async fn list_total<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<Option
         runner.url("/v2/connections?limit=1")?,
         &[200],
     );
-    let answer = runner.exchange(planned, |_, _| {}).await?;
+    let answer = runner.exchange(planned).await?;
     Ok(answer
         .body
         .as_ref()
@@ -925,7 +853,7 @@ async fn revision<P: FnMut(&str)>(
         runner.connection_url(reference)?,
         &[200],
     );
-    let answer = runner.exchange(planned, |_, _| {}).await?;
+    let answer = runner.exchange(planned).await?;
     Ok(answer
         .body
         .as_ref()
@@ -947,15 +875,11 @@ async fn common_negatives<P: FnMut(&str)>(
     let secured = operation_is_secured(runner.contract, operation);
     let mut sent = 0;
     if secured && !(read_only && writes(operation)) {
-        for (credentials, check, what) in [
-            (
-                Credentials::Missing,
-                checks::MISSING_REQUIRED_HEADER,
-                "without a token",
-            ),
+        for (credentials, intent, what) in [
+            (Credentials::Missing, Intent::NoToken, "without a token"),
             (
                 Credentials::Wrong(format!("conformance-wrong-token-{}", state.rng.hex8())),
-                checks::IGNORED_AUTH,
+                Intent::WrongToken,
                 "with a wrong token",
             ),
         ] {
@@ -967,8 +891,9 @@ async fn common_negatives<P: FnMut(&str)>(
                 &[401],
             );
             planned.credentials = credentials;
+            planned.intent = intent;
             planned.body = body.as_ref().map(Body::json);
-            send_named(runner, planned, check).await?;
+            runner.exchange(planned).await?;
             sent += 1;
         }
     }
@@ -984,7 +909,7 @@ async fn common_negatives<P: FnMut(&str)>(
             &[404],
         );
         planned.body = body.as_ref().map(Body::json);
-        send_named(runner, planned, checks::POSITIVE_DATA_ACCEPTANCE).await?;
+        runner.exchange(planned).await?;
         sent += 1;
     }
     if operation.request_body.is_some() {
@@ -999,7 +924,8 @@ async fn common_negatives<P: FnMut(&str)>(
             text: r#"{"name": "conformance-malformed", "auth": {"#.to_string(),
             content_type: "application/json",
         });
-        send_named(runner, malformed, checks::NEGATIVE_DATA_REJECTION).await?;
+        malformed.intent = Intent::Forbidden;
+        runner.exchange(malformed).await?;
         sent += 1;
         if !read_only && let Some(body) = &body {
             let mut media = runner.planned(
@@ -1013,7 +939,8 @@ async fn common_negatives<P: FnMut(&str)>(
                 text: body.to_string(),
                 content_type: "text/plain",
             });
-            send_named(runner, media, checks::NEGATIVE_DATA_REJECTION).await?;
+            media.intent = Intent::Forbidden;
+            runner.exchange(media).await?;
             sent += 1;
         }
     }
@@ -1061,25 +988,6 @@ fn operation_is_secured(contract: &Contract, operation: &Operation) -> bool {
     })
 }
 
-/// Sends a request whose status failure belongs to `check`.
-async fn send_named<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
-    planned: Planned,
-    check: &'static str,
-) -> Result<(), LiveError> {
-    let answer = runner.exchange(planned, |_, _| {}).await?;
-    if let (Some(status), Some(last)) = (answer.status, runner.report.checks.last_mut())
-        && status < 500
-    {
-        for failure in &mut last.failures {
-            if failure.kind == FailureKind::Status {
-                failure.check = Some(check.to_string());
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The methods tried on each path where the document does not give them
 /// (HEAD goes with GET; QUERY is the safe method with a body).
 const UNDOCUMENTED_METHODS: [&str; 8] = [
@@ -1115,73 +1023,18 @@ async fn unsupported_methods<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Resu
             true => continue,
             false => url,
         };
-        let planned = Planned {
-            name: format!("coverage: {method} {path} is not documented"),
-            operation: operation_id.clone(),
-            method: Method::from_bytes(method.as_bytes()).unwrap_or(Method::DELETE),
+        let mut planned = Planned::new(
+            format!("coverage: {method} {path} is not documented"),
+            &operation_id,
+            Method::from_bytes(method.as_bytes()).unwrap_or(Method::DELETE),
             url,
-            credentials: Credentials::Token,
-            body: None,
-            expected: vec![405],
+            &[405],
+        );
+        planned.intent = Intent::UndocumentedMethod {
+            path: path.clone(),
+            documented: methods.into_iter().collect(),
         };
-        let started = std::time::Instant::now();
-        let mut check = Check::new(planned.name.clone(), Some(&operation_id));
-        check.expected_statuses = vec![405];
-        check.request = Some(RequestSummary {
-            method: method.to_string(),
-            url: planned.url.to_string(),
-        });
-        check.curl = Some(crate::live::curl_command(&planned));
-        match runner.send(&planned).await? {
-            Ok(received) => {
-                let allow = received
-                    .headers
-                    .iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case("allow"))
-                    .map(|(_, value)| value.clone());
-                let message = match (received.status, &allow) {
-                    (405, Some(_)) => None,
-                    (405, None) => Some(format!(
-                        "{method} {path} answered 405 without an `Allow` header"
-                    )),
-                    (status, _) => Some(format!(
-                        "{method} {path} is not in the document and answered {status}, not 405"
-                    )),
-                };
-                if let Some(message) = message {
-                    let mut failure = Failure::new(FailureKind::Status, message);
-                    failure.check = Some(checks::UNSUPPORTED_METHOD.into());
-                    check.failures.push(failure);
-                }
-                if let Some(allow) = allow {
-                    let allowed: BTreeSet<String> = allow
-                        .split(',')
-                        .map(|m| m.trim().to_ascii_uppercase())
-                        .collect();
-                    let missing: Vec<&String> =
-                        methods.iter().filter(|m| !allowed.contains(*m)).collect();
-                    if !missing.is_empty() {
-                        let mut failure = Failure::new(
-                            FailureKind::Value,
-                            format!(
-                                "`Allow: {allow}` of {path} leaves out the documented {missing:?}"
-                            ),
-                        );
-                        failure.check = Some(checks::UNSUPPORTED_METHOD.into());
-                        check.failures.push(failure);
-                    }
-                }
-                check.response = Some(ResponseSummary {
-                    status: received.status,
-                    content_type: received.content_type.clone(),
-                    body_excerpt: crate::live::excerpt(&received.text),
-                });
-            }
-            Err(reason) => check
-                .failures
-                .push(Failure::new(FailureKind::Transport, reason)),
-        }
-        runner.record(check.finish(started.elapsed()));
+        runner.exchange(planned).await?;
     }
     Ok(())
 }

@@ -43,7 +43,7 @@ impl fmt::Display for TokenOrigin {
         match self {
             Self::Given => f.write_str("the token"),
             Self::Flag => f.write_str("the token given with --token"),
-            Self::Environment => write!(f, "the token in {}", crate::live::TOKEN_VARIABLE),
+            Self::Environment => write!(f, "the token in {}", crate::exchange::TOKEN_VARIABLE),
             Self::Fetched { token_url } => write!(f, "the token fetched from {token_url}"),
         }
     }

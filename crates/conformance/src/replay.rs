@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::{
-    live::{Body, Credentials, LiveConfig, LiveError, Planned},
+    exchange::{Body, Credentials, Expectation, Intent, Planned},
+    live::{LiveConfig, LiveError},
     report::{Check, REDACTED_TOKEN, Report},
 };
 
@@ -46,6 +47,16 @@ pub struct CaseRequest {
     pub body: Option<String>,
     /// The statuses expected.
     pub expected_statuses: Vec<u16>,
+    /// What the request meant to show (which check judges its status);
+    /// files written before it was kept say it by their auth and statuses.
+    #[serde(default, skip_serializing_if = "Option::is_none", flatten)]
+    pub intent: Option<Intent>,
+    /// What its answer had to hold beyond the document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<Expectation>,
+    /// What was varied, for messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// The response of a case, as received.
@@ -135,6 +146,9 @@ impl CaseFile {
                 content_type: planned.body.as_ref().map(|b| b.content_type.to_string()),
                 body: planned.body.as_ref().map(|b| scrub(&b.text)),
                 expected_statuses: planned.expected.clone(),
+                intent: Some(planned.intent.clone()),
+                expectations: planned.expectations.clone(),
+                label: planned.label.as_ref().map(|l| scrub(l)),
             },
             response: check.response.as_ref().map(|r| CaseResponse {
                 status: r.status,
@@ -166,22 +180,52 @@ impl CaseFile {
                 return Err(format!("content type `{other}` is not one the suite sends"));
             }
         };
-        Ok(Planned {
-            name: format!("replay: {}", self.name),
-            operation: self.operation.clone(),
+        let mut planned = Planned::new(
+            format!("replay: {}", self.name),
+            &self.operation,
             method,
             url,
-            credentials: match &self.request.auth {
-                CaseAuth::Token => Credentials::Token,
-                CaseAuth::Missing => Credentials::Missing,
-                CaseAuth::Wrong(wrong) => Credentials::Wrong(wrong.clone()),
+            &self.request.expected_statuses,
+        );
+        planned.credentials = match &self.request.auth {
+            CaseAuth::Token => Credentials::Token,
+            CaseAuth::Missing => Credentials::Missing,
+            CaseAuth::Wrong(wrong) => Credentials::Wrong(wrong.clone()),
+        };
+        planned.body = self.request.body.as_ref().map(|text| Body {
+            text: text.clone(),
+            content_type,
+        });
+        planned.intent = self
+            .request
+            .intent
+            .clone()
+            .unwrap_or_else(|| self.inferred_intent());
+        planned.expectations = self.request.expectations.clone();
+        planned.label = self.request.label.clone();
+        Ok(planned)
+    }
+
+    /// The intent of a case file that does not say it: by how it
+    /// authenticated, else by the statuses it expected.
+    fn inferred_intent(&self) -> Intent {
+        let expected = &self.request.expected_statuses;
+        match &self.request.auth {
+            CaseAuth::Missing => Intent::NoToken,
+            CaseAuth::Wrong(_) => Intent::WrongToken,
+            CaseAuth::Token if expected == &[405] => Intent::UndocumentedMethod {
+                path: Url::parse(&self.request.url)
+                    .map(|u| u.path().to_string())
+                    .unwrap_or_default(),
+                documented: Vec::new(),
             },
-            body: self.request.body.as_ref().map(|text| Body {
-                text: text.clone(),
-                content_type,
-            }),
-            expected: self.request.expected_statuses.clone(),
-        })
+            CaseAuth::Token
+                if !expected.is_empty() && expected.iter().all(|s| *s >= 400 && *s != 404) =>
+            {
+                Intent::Forbidden
+            }
+            CaseAuth::Token => Intent::Allowed,
+        }
     }
 
     /// Reads a case file.
@@ -263,7 +307,7 @@ pub async fn replay(
         let planned = case
             .planned(Some(&config.base_url))
             .map_err(LiveError::BadBaseUrl)?;
-        runner.exchange(planned, |_, _| {}).await?;
+        runner.exchange(planned).await?;
         let again = runner
             .report
             .checks
@@ -285,4 +329,72 @@ pub async fn replay(
         verdicts.push(verdict);
     }
     Ok((verdicts, runner.report))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn case(request: serde_json::Value) -> CaseFile {
+        serde_json::from_value(json!({
+            "format_version": 1,
+            "seed": 5,
+            "name": "coverage: with a wrong token",
+            "operation": "retrieveConnections",
+            "checks": ["ignored_auth"],
+            "messages": ["retrieveConnections answered 200; expected 401"],
+            "request": request,
+            "curl": "curl",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_case_keeps_its_intent_and_expectations() {
+        let mut planned = Planned::new(
+            "retrieve",
+            "retrieveConnection",
+            Method::GET,
+            Url::parse("http://127.0.0.1:9/v2/connections/c1").unwrap(),
+            &[200],
+        );
+        planned.intent = Intent::JustCreated;
+        planned.expectations = vec![Expectation::NextRevision { before: 2 }];
+        planned.label = Some("after the rename".into());
+        let check = Check::new("retrieve", Some("retrieveConnection"));
+        let written = CaseFile::new(&planned, &check, 5, "tok");
+        let text = serde_json::to_value(&written).unwrap();
+        assert_eq!(text["request"]["intent"], "just_created");
+        assert_eq!(
+            text["request"]["expectations"],
+            json!([{"expect": "next_revision", "before": 2}])
+        );
+        let read: CaseFile = serde_json::from_value(text).unwrap();
+        assert_eq!(read, written);
+        let again = read.planned(None).unwrap();
+        assert_eq!(again.intent, Intent::JustCreated);
+        assert_eq!(again.expectations, planned.expectations);
+        assert_eq!(again.label, planned.label);
+    }
+
+    #[test]
+    fn a_case_file_without_an_intent_is_judged_by_its_auth_and_statuses() {
+        let request = |auth: serde_json::Value, expected: serde_json::Value| {
+            json!({"method": "GET", "url": "http://127.0.0.1:9/v2/connections",
+                   "auth": auth, "expected_statuses": expected})
+        };
+        for (auth, expected, intent) in [
+            (json!({"wrong": "x"}), json!([401]), Intent::WrongToken),
+            (json!("missing"), json!([401]), Intent::NoToken),
+            (json!("token"), json!([400, 415]), Intent::Forbidden),
+            (json!("token"), json!([200]), Intent::Allowed),
+            (json!("token"), json!([404]), Intent::Allowed),
+        ] {
+            let case = case(request(auth, expected.clone()));
+            assert_eq!(case.request.intent, None);
+            assert_eq!(case.planned(None).unwrap().intent, intent, "{expected}");
+        }
+    }
 }

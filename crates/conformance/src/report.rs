@@ -151,6 +151,14 @@ pub struct ResponseSummary {
 /// How much of a response body a report keeps.
 pub const BODY_EXCERPT_LIMIT: usize = 2000;
 
+/// A body cut at [`BODY_EXCERPT_LIMIT`] characters (`…` marks the cut).
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(BODY_EXCERPT_LIMIT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// How many lines of a body the human report shows.
 const BODY_LINES: usize = 40;
 

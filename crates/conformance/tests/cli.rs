@@ -513,3 +513,30 @@ async fn a_base_url_ending_in_the_collection_is_refused_before_sending() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_unknown_check_is_a_usage_error_listing_the_valid_ones() {
+    bounded(async {
+        let output = conformance(
+            &[
+                "live",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--token",
+                "t",
+                "--checks",
+                "ignored_auth,no_such_check",
+            ],
+            None,
+        )
+        .await;
+        let reason = stderr(&output);
+        assert_eq!(code(&output), exit::COULD_NOT_RUN, "{reason}");
+        assert_eq!(reason.lines().count(), 1, "{reason}");
+        assert!(reason.contains("unknown check `no_such_check`"), "{reason}");
+        for unit in connections_conformance::checks::REGISTRY {
+            assert!(reason.contains(unit.name), "{} not in {reason}", unit.name);
+        }
+    })
+    .await;
+}

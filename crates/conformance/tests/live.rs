@@ -350,3 +350,146 @@ async fn paging_is_followed_to_find_the_connection() {
     })
     .await;
 }
+
+/// A server that lets every request in, whatever its token says: the
+/// proxy puts the real token on each one.
+fn ignores_auth() -> Breakage {
+    Breakage::request(|request| {
+        set_header(
+            &mut request.headers,
+            header::AUTHORIZATION,
+            &format!("Bearer {}", common::TOKEN),
+        );
+    })
+}
+
+#[tokio::test]
+async fn checks_selected_by_name_report_exactly_those_checks() {
+    use connections_conformance::{
+        checks::{CheckSelection, IGNORED_AUTH},
+        live::{LiveConfig, run_live},
+        phases::Phase,
+    };
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let proxy = start_proxy(sandbox.base_url(), ignores_auth()).await;
+        let run = |checks: CheckSelection| {
+            let mut config = LiveConfig::new(proxy.base_url.parse().unwrap(), common::TOKEN);
+            config.generative.phases = [Phase::Stateful, Phase::Coverage].into_iter().collect();
+            config.generative.max_cases = Some(3);
+            config.generative.seed = 7;
+            config.generative.checks = checks;
+            async move {
+                run_live(&common::contract(), &config, |_| {})
+                    .await
+                    .unwrap()
+            }
+        };
+        let only = run(CheckSelection::new(&[IGNORED_AUTH.into()], &[]).unwrap()).await;
+        let named: std::collections::BTreeSet<&str> = only
+            .checks
+            .iter()
+            .flat_map(|c| c.failures.iter())
+            .map(|f| f.check.as_deref().unwrap_or("?"))
+            .collect();
+        assert_eq!(
+            named,
+            [IGNORED_AUTH].into_iter().collect(),
+            "{}",
+            describe(&only)
+        );
+        // Each wrong-token request of each operation, and nothing else.
+        let failed: Vec<&str> = only
+            .checks
+            .iter()
+            .filter(|c| c.failed())
+            .map(|c| c.name.as_str())
+            .collect();
+        assert!(failed.len() >= 5, "{failed:?}");
+        assert!(
+            failed.iter().all(|name| name.contains("wrong token")),
+            "{failed:?}"
+        );
+
+        // Leaving it out leaves the missing token's failures, named so.
+        let rest = run(CheckSelection::new(&[], &[IGNORED_AUTH.into()]).unwrap()).await;
+        let wrong_token_named: Vec<String> = rest
+            .checks
+            .iter()
+            .filter(|c| c.name.contains("wrong token"))
+            .flat_map(|c| c.failures.iter())
+            .filter_map(|f| f.check.clone())
+            .collect();
+        assert!(wrong_token_named.is_empty(), "{wrong_token_named:?}");
+        assert!(
+            rest.checks
+                .iter()
+                .filter(|c| c.name.contains("without a token"))
+                .all(|c| c
+                    .failures
+                    .iter()
+                    .all(|f| f.check.as_deref() == Some("missing_required_header"))),
+            "{}",
+            describe(&rest)
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_revision_case_replayed_against_a_server_still_wrong_is_still_failing() {
+    use connections_conformance::{
+        live::{LiveConfig, run_live},
+        phases::Phase,
+        replay::{CaseFile, Verdict, replay},
+    };
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        // The update is answered, but the revision never grows.
+        let frozen = Breakage::response(|request, response| {
+            if is(request, "GET", "/v2/connections/*") && response.status == 200 {
+                let mut body = response.json().unwrap();
+                body["revision"] = json!(1);
+                response.set_json(&body);
+            }
+        });
+        let proxy = start_proxy(sandbox.base_url(), frozen).await;
+        let directory = tempfile::tempdir().unwrap();
+        let mut config = LiveConfig::new(proxy.base_url.parse().unwrap(), common::TOKEN);
+        config.generative.phases = [Phase::Stateful].into_iter().collect();
+        config.generative.case_dir = Some(directory.path().to_path_buf());
+        run_live(&common::contract(), &config, |_| {})
+            .await
+            .unwrap();
+        let case = std::fs::read_dir(directory.path())
+            .unwrap()
+            .map(|entry| CaseFile::read(&entry.unwrap().path()).unwrap())
+            .find(|case| case.checks.contains(&"revision".to_string()))
+            .expect("a case file for the revision");
+        let (verdicts, report) = replay(
+            &common::contract(),
+            &LiveConfig::new(proxy.base_url.parse().unwrap(), common::TOKEN),
+            std::slice::from_ref(&case),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            verdicts,
+            vec![Verdict::StillFailing],
+            "{}",
+            describe(&report)
+        );
+        assert!(
+            report.checks[0]
+                .failures
+                .iter()
+                .any(|f| f.check.as_deref() == Some("revision")),
+            "{}",
+            describe(&report)
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
