@@ -31,7 +31,7 @@ use crate::{
     exchange::{Body, Credentials, Intent, Planned},
     generate::{Polarity, Variant, coverage::Coverage, rng::SeededRng},
     live::{LiveError, Runner, create_example},
-    report::{Failure, FailureKind},
+    report::{Failure, FailureKind, OperationCoverage},
 };
 
 /// A phase of a live run.
@@ -127,25 +127,6 @@ impl GenerativeConfig {
 
 /// Fuzzing cases per operation when `--max-cases` is not given.
 pub const DEFAULT_FUZZ_CASES: usize = 20;
-
-/// What the coverage of one operation was.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct OperationCoverage {
-    /// The operation.
-    pub operation: String,
-    /// Cases sent, per phase.
-    pub cases: BTreeMap<String, usize>,
-    /// Documented statuses received.
-    pub documented_seen: BTreeSet<String>,
-    /// Documented statuses never received.
-    pub documented_not_seen: BTreeSet<String>,
-    /// Statuses received that the document does not give.
-    pub undocumented_seen: BTreeSet<u16>,
-    /// Constraints exercised by a positive case (keyword locations).
-    pub positive_constraints: BTreeSet<String>,
-    /// Constraints exercised by a negative case.
-    pub negative_constraints: BTreeSet<String>,
-}
 
 /// The state the phases share.
 pub(crate) struct State {

@@ -8,7 +8,10 @@
 //! stable (snake case) and documented on each field. Secrets registered
 //! with [`Report::redact`] never appear in any rendering.
 
-use std::time::Duration;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
 
 use serde::Serialize;
 
@@ -248,6 +251,25 @@ impl Check {
     }
 }
 
+/// What the coverage of one operation was.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OperationCoverage {
+    /// The operation.
+    pub operation: String,
+    /// Cases sent, per phase.
+    pub cases: BTreeMap<String, usize>,
+    /// Documented statuses received.
+    pub documented_seen: BTreeSet<String>,
+    /// Documented statuses never received.
+    pub documented_not_seen: BTreeSet<String>,
+    /// Statuses received that the document does not give.
+    pub undocumented_seen: BTreeSet<u16>,
+    /// Constraints exercised by a positive case (keyword locations).
+    pub positive_constraints: BTreeSet<String>,
+    /// Constraints exercised by a negative case.
+    pub negative_constraints: BTreeSet<String>,
+}
+
 /// Counts of a report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -283,7 +305,7 @@ pub struct Report {
     /// Per operation: statuses seen and not seen, constraints exercised,
     /// cases per phase (live runs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub coverage: Vec<crate::phases::OperationCoverage>,
+    pub coverage: Vec<OperationCoverage>,
     /// The seed of a live run (`--seed` repeats it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
