@@ -885,7 +885,7 @@ pub fn replay(args: &ReplayArgs) -> u8 {
     };
     let mut cases = Vec::new();
     for file in &args.files {
-        match crate::replay::CaseFile::read(file) {
+        match crate::cases::CaseFile::read(file) {
             Ok(case) => cases.push(case),
             Err(error) => return could_not_run(&error),
         }

@@ -22,6 +22,7 @@
 //!   [`exit`] names the exit codes.
 #![deny(missing_docs)]
 
+pub mod cases;
 pub mod checks;
 pub mod cli;
 pub mod contract;

@@ -275,7 +275,7 @@ pub(crate) struct Runner<'a, P> {
     /// Every exchange, when `--har` asks for them.
     pub(crate) har: Option<crate::har::Har>,
     /// The failing cases, when they are written to case files.
-    pub(crate) cases: Vec<crate::replay::CaseFile>,
+    pub(crate) cases: Vec<crate::cases::CaseFile>,
 }
 
 impl<'a, P: FnMut(&str)> Runner<'a, P> {
@@ -416,7 +416,7 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
             && check.failed()
             && self.config.generative.case_dir.is_some()
         {
-            let case = crate::replay::CaseFile::new(
+            let case = crate::cases::CaseFile::new(
                 planned,
                 check,
                 self.config.generative.seed,

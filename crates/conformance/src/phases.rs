@@ -223,7 +223,7 @@ pub(crate) async fn run_phases<P: FnMut(&str)>(
 fn write_outputs<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveError> {
     let generative = &runner.config.generative;
     if let (Some(dir), false) = (&generative.case_dir, runner.cases.is_empty()) {
-        let paths = crate::replay::write_cases(dir, &runner.cases)
+        let paths = crate::cases::write_cases(dir, &runner.cases)
             .map_err(|e| LiveError::Output(e.to_string()))?;
         (runner.progress)(&format!(
             "{} failing case(s) written under {} (re-send them with `conformance replay`)",

@@ -17,9 +17,10 @@ use axum::{
 };
 use common::{TOKEN, bounded, contract, describe, start_sandbox};
 use connections_conformance::{
+    cases::CaseFile,
     live::{LiveConfig, run_live},
     phases::Phase,
-    replay::{CaseFile, Verdict, replay},
+    replay::{Verdict, replay},
     report::Report,
 };
 use serde_json::{Value, json};

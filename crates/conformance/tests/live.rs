@@ -440,9 +440,10 @@ async fn checks_selected_by_name_report_exactly_those_checks() {
 #[tokio::test]
 async fn a_revision_case_replayed_against_a_server_still_wrong_is_still_failing() {
     use connections_conformance::{
+        cases::CaseFile,
         live::{LiveConfig, run_live},
         phases::Phase,
-        replay::{CaseFile, Verdict, replay},
+        replay::{Verdict, replay},
     };
     bounded(async {
         let sandbox = start_sandbox().await;
