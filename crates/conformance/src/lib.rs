@@ -26,6 +26,7 @@ pub mod cases;
 pub mod checks;
 pub mod cli;
 pub mod contract;
+pub mod error;
 pub mod examples;
 pub mod exchange;
 pub mod exit;
@@ -38,6 +39,7 @@ pub mod phases;
 pub mod preflight;
 pub mod replay;
 pub mod report;
+mod transport;
 
 pub use contract::{ConformanceError, Contract, Violation};
 

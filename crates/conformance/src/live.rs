@@ -27,7 +27,7 @@
 //! The token is never written anywhere: curl commands say
 //! `$CONNECTIONS_TOKEN`, and every rendering of the report replaces it.
 //! With client credentials, [`fetch_access_token`] obtains the token by the
-//! client crate's own flow ([`TokenProvider`]) before the run, and the
+//! client crate's own flow (`TokenProvider`) before the run, and the
 //! client secret is redacted as well.
 
 use std::{
@@ -35,8 +35,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use connections_client::auth::{AccessToken, ClientCredentials, TokenError, TokenProvider};
-use reqwest::{Method, header};
+pub use crate::{
+    error::LiveError,
+    transport::{MAX_BODY_BYTES, fetch_access_token},
+};
+use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -44,15 +47,12 @@ pub use crate::exchange::TOKEN_VARIABLE;
 use crate::{
     checks,
     contract::{Contract, is_json_media_type},
-    exchange::{Body, Credentials, Exchange, Expectation, Intent, Planned, Received},
+    exchange::{Body, Credentials, Exchange, Expectation, Intent, Planned},
     report::{
         Check, Failure, FailureKind, REDACTED_CLIENT_SECRET, Report, RequestSummary,
         ResponseSummary, excerpt, progress_line,
     },
 };
-
-/// The largest response body the suite reads.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// How many pages of the list the suite follows before it calls the
 /// paging endless.
@@ -107,67 +107,6 @@ impl LiveConfig {
             generative: crate::phases::GenerativeConfig::default(),
         }
     }
-}
-
-/// Why the live suite could not run (as opposed to: it ran and found
-/// violations).
-#[derive(Debug, thiserror::Error)]
-pub enum LiveError {
-    /// The base URL is not http(s).
-    #[error("the base URL {0} is not an http:// or https:// URL")]
-    BadBaseUrl(String),
-    /// The token is empty.
-    #[error("no token: pass --token (or set {TOKEN_VARIABLE}), or --client-id and --client-secret")]
-    NoToken,
-    /// The first request got no HTTP answer.
-    #[error("cannot reach {url}: {reason}")]
-    Unreachable {
-        /// The URL.
-        url: String,
-        /// Why.
-        reason: String,
-    },
-    /// The HTTP client could not be built.
-    #[error("the HTTP client cannot be built: {0}")]
-    Client(String),
-    /// Neither the document nor the spec crate has a create example.
-    #[error("the document has no createConnection request example to create a connection from")]
-    NoCreateExample,
-    /// No access token could be obtained with the client credentials; the
-    /// message names the token URL and the OAuth error.
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    /// A case file or the HAR file could not be written.
-    #[error("cannot write {0}")]
-    Output(String),
-    /// The preflight found a configuration mistake: no case was sent.
-    #[error(transparent)]
-    Preflight(#[from] crate::preflight::PreflightError),
-}
-
-/// Obtains an access token with client credentials, by the same flow as
-/// `ConnectionsClient` ([`TokenProvider`]: one token request, transient
-/// failures retried), each request limited to `timeout`.
-pub async fn fetch_access_token(
-    credentials: ClientCredentials,
-    timeout: Duration,
-) -> Result<AccessToken, LiveError> {
-    let provider = TokenProvider::new(credentials, http_client(timeout)?);
-    Ok(provider.access_token().await?)
-}
-
-/// The HTTP client of the suite: `timeout` per request, no redirects.
-fn http_client(timeout: Duration) -> Result<reqwest::Client, LiveError> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!(
-            "connections-conformance/",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .build()
-        .map_err(|e| LiveError::Client(e.to_string()))
 }
 
 /// What came back, when the checks are done.
@@ -265,15 +204,10 @@ pub fn create_example(contract: &Contract) -> Option<Value> {
 pub(crate) struct Runner<'a, P> {
     pub(crate) contract: &'a Contract,
     pub(crate) config: &'a LiveConfig,
-    pub(crate) client: reqwest::Client,
+    pub(crate) transport: crate::transport::Transport,
     pub(crate) base: String,
     pub(crate) report: Report,
     pub(crate) progress: P,
-    /// Whether any request got an HTTP answer (before that, a transport
-    /// error means the server cannot be reached at all).
-    pub(crate) answered_once: bool,
-    /// Every exchange, when `--har` asks for them.
-    pub(crate) har: Option<crate::har::Har>,
     /// The failing cases, when they are written to case files.
     pub(crate) cases: Vec<crate::cases::CaseFile>,
 }
@@ -294,7 +228,11 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         if config.token.is_empty() {
             return Err(LiveError::NoToken);
         }
-        let client = http_client(config.timeout)?;
+        let transport = crate::transport::Transport::new(
+            config.timeout,
+            &config.token,
+            config.generative.har.is_some(),
+        )?;
         let base = config.base_url.as_str().trim_end_matches('/').to_string();
         let mut report = Report::new(suite, base.clone(), contract.title());
         report.redact(&config.token);
@@ -304,18 +242,20 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         Ok(Self {
             contract,
             config,
-            client,
+            transport,
             base,
             report,
             progress,
-            answered_once: false,
-            har: config
-                .generative
-                .har
-                .as_ref()
-                .map(|_| crate::har::Har::new()),
             cases: Vec::new(),
         })
+    }
+
+    /// The preflight (see [`crate::preflight`]), before any case.
+    pub(crate) async fn preflight(&mut self) -> Result<(), LiveError> {
+        let url = self.url("/v2/connections")?;
+        self.transport
+            .preflight(&url, &self.config.token_origin)
+            .await
     }
 
     pub(crate) fn url(&self, path: &str) -> Result<Url, LiveError> {
@@ -374,7 +314,7 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         });
         check.curl = Some(planned.curl());
         let selection = &self.config.generative.checks;
-        let received = match self.send(planned).await? {
+        let received = match self.transport.send(planned).await? {
             Ok(received) => received,
             Err(reason) => {
                 // No answer: the server failed to give one.
@@ -423,84 +363,6 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
                 &self.config.token,
             );
             self.cases.push(case);
-        }
-    }
-
-    /// One authenticated `GET /v2/connections` before any case: a refused
-    /// token or a server that is not this API ends the run (see
-    /// [`crate::preflight`]). It is not a case: no check, no HAR entry.
-    pub(crate) async fn preflight(&mut self) -> Result<(), LiveError> {
-        let url = self.url("/v2/connections")?;
-        let sent = self
-            .client
-            .get(url.clone())
-            .header(header::ACCEPT, "application/json")
-            .bearer_auth(&self.config.token)
-            .send()
-            .await;
-        let received = match sent {
-            Ok(response) => read_response(response).await,
-            Err(error) => Err(describe_transport_error(&error)),
-        };
-        let received = received.map_err(|reason| LiveError::Unreachable {
-            url: url.to_string(),
-            reason,
-        })?;
-        let location = received.header("location");
-        crate::preflight::judge(
-            &crate::preflight::Answer {
-                url: url.as_str(),
-                status: received.status,
-                content_type: received.content_type.as_deref(),
-                location,
-                body: &received.text,
-            },
-            &self.config.token_origin,
-        )?;
-        self.answered_once = true;
-        Ok(())
-    }
-
-    /// Sends a request (recording it for the HAR file); `Err(reason)`
-    /// inside when no HTTP answer came, `Err` outside when no request ever
-    /// got one (the server cannot be reached).
-    pub(crate) async fn send(
-        &mut self,
-        planned: &Planned,
-    ) -> Result<Result<Received, String>, LiveError> {
-        let started = chrono::Utc::now();
-        let timer = Instant::now();
-        let mut request = self
-            .client
-            .request(planned.method.clone(), planned.url.clone())
-            .header(header::ACCEPT, "application/json");
-        match &planned.credentials {
-            Credentials::Token => request = request.bearer_auth(&self.config.token),
-            Credentials::Wrong(token) => request = request.bearer_auth(token),
-            Credentials::Missing => {}
-        }
-        if let Some(body) = &planned.body {
-            request = request
-                .header(header::CONTENT_TYPE, body.content_type)
-                .body(body.text.clone());
-        }
-        let received = match request.send().await {
-            Ok(response) => read_response(response).await,
-            Err(error) => Err(describe_transport_error(&error)),
-        };
-        if let Some(har) = &mut self.har {
-            har.push(planned, received.as_ref().ok(), started, timer.elapsed());
-        }
-        match received {
-            Ok(received) => {
-                self.answered_once = true;
-                Ok(Ok(received))
-            }
-            Err(reason) if !self.answered_once => Err(LiveError::Unreachable {
-                url: planned.url.to_string(),
-                reason,
-            }),
-            Err(reason) => Ok(Err(reason)),
         }
     }
 
@@ -918,64 +780,6 @@ impl<'a, P: FnMut(&str)> Runner<'a, P> {
         .await?;
         Ok(())
     }
-}
-
-/// Reads status, headers and body (at most [`MAX_BODY_BYTES`]).
-async fn read_response(mut response: reqwest::Response) -> Result<Received, String> {
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let mut bytes = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                bytes.extend_from_slice(&chunk);
-                if bytes.len() > MAX_BODY_BYTES {
-                    return Err(format!(
-                        "the {status} body is larger than {MAX_BODY_BYTES} bytes"
-                    ));
-                }
-            }
-            Ok(None) => break,
-            Err(error) => return Err(describe_transport_error(&error)),
-        }
-    }
-    Ok(Received {
-        status,
-        content_type,
-        headers,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-    })
-}
-
-fn describe_transport_error(error: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = if error.is_timeout() {
-        "timed out".to_string()
-    } else if error.is_connect() {
-        "connection failed".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -231,7 +231,7 @@ fn write_outputs<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveE
             dir.display()
         ));
     }
-    if let (Some(path), Some(har)) = (&generative.har, &runner.har) {
+    if let (Some(path), Some(har)) = (&generative.har, runner.transport.har()) {
         let text = har.to_json(|t| runner.report.scrub(t));
         std::fs::write(path, text)
             .map_err(|e| LiveError::Output(format!("{}: {e}", path.display())))?;
