@@ -3,7 +3,7 @@
 //! document ([`Expectation`]), and the response as received.
 //!
 //! Phases and the scenario plan requests; the runner sends them; the
-//! registered checks ([`crate::checks`]) judge each [`Exchange`]. Case
+//! registered checks (the `checks` module) judge each [`Exchange`]. Case
 //! files keep the planned request whole, so that `conformance replay`
 //! judges it again by the same checks.
 

@@ -16,14 +16,15 @@ use serde_json::{Value, json};
 
 use crate::{
     contract::{CompiledSchema, Operation, is_json_media_type},
+    error::LiveError,
     exchange::{Body, Intent, Planned},
     generate::fuzz::{self, Shrinking},
-    live::{LiveError, Runner},
     phases::{
         DEFAULT_FUZZ_CASES, State, documented, operation_url, probe, rejections, unknown_reference,
         with_probe, writes,
     },
     report::{Check, excerpt},
+    run::Runner,
 };
 
 /// What an operation's fuzzing draws: a JSON body, or query parameters.
@@ -48,18 +49,18 @@ struct Drawn {
     what: String,
 }
 
-pub(crate) async fn fuzzing_phase<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+pub(crate) async fn fuzzing_phase(
+    runner: &mut Runner<'_>,
     state: &mut State,
 ) -> Result<(), LiveError> {
-    let contract = runner.contract;
+    let contract = runner.contract();
     let cases = runner
-        .config
+        .config()
         .generative
         .max_cases
         .unwrap_or(DEFAULT_FUZZ_CASES);
     for (stream, operation) in contract.operations().enumerate() {
-        if runner.config.read_only && writes(operation) {
+        if runner.config().read_only && writes(operation) {
             continue;
         }
         let Some(target) = target(contract, operation) else {
@@ -160,8 +161,8 @@ fn target<'c>(contract: &'c crate::Contract, operation: &'c Operation) -> Option
 }
 
 /// The request for a drawn value, and whether the document allows it.
-fn request<P: FnMut(&str)>(
-    runner: &Runner<'_, P>,
+fn request(
+    runner: &Runner<'_>,
     state: &mut State,
     operation: &Operation,
     target: &Target<'_>,
@@ -233,8 +234,8 @@ fn request<P: FnMut(&str)>(
 }
 
 /// Sends one drawn case; a failing one is shrunk first.
-async fn fuzz_case<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+async fn fuzz_case(
+    runner: &mut Runner<'_>,
     state: &mut State,
     operation: &Operation,
     target: &Target<'_>,
@@ -277,8 +278,8 @@ fn failing_checks(check: &Check) -> BTreeSet<String> {
         .collect()
 }
 
-async fn send<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+async fn send(
+    runner: &mut Runner<'_>,
     operation: &Operation,
     reference: &str,
     index: usize,

@@ -25,8 +25,10 @@
 pub mod cases;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod contract;
 pub mod error;
+mod events;
 pub mod examples;
 pub mod exchange;
 pub mod exit;
@@ -39,6 +41,8 @@ pub mod phases;
 pub mod preflight;
 pub mod replay;
 pub mod report;
+mod run;
+pub mod scenario;
 mod transport;
 
 pub use contract::{ConformanceError, Contract, Violation};

@@ -5,7 +5,7 @@
 //!   its request body, path and query parameters ([`crate::generate`]),
 //!   a missing and a wrong token, malformed JSON, a wrong media type, an
 //!   unknown reference, the methods the document does not give (405);
-//! - **stateful**: the scenario of [`crate::live`] (create → retrieve →
+//! - **stateful**: the scenario of [`crate::scenario`] (create → retrieve →
 //!   list → update → retrieve → test).
 //!
 //! A positive case expects a documented 2xx, a negative one a documented
@@ -14,119 +14,22 @@
 //! list's `total` and the updated connection's `revision` are read before
 //! and after them.
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    path::PathBuf,
-    str::FromStr,
-};
+use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::Method;
-use serde::Serialize;
 use serde_json::{Value, json};
 
+pub use crate::config::{DEFAULT_FUZZ_CASES, GenerativeConfig, Phase};
 use crate::{
-    Contract,
-    checks::{self, CheckSelection},
+    Contract, checks,
     contract::{Operation, is_json_media_type},
+    error::LiveError,
     exchange::{Body, Credentials, Intent, Planned},
     generate::{Polarity, Variant, coverage::Coverage, rng::SeededRng},
-    live::{LiveError, Runner, create_example},
-    report::{Failure, FailureKind, OperationCoverage},
+    report::{Check, Failure, FailureKind, OperationCoverage},
+    run::Runner,
+    scenario::create_example,
 };
-
-/// A phase of a live run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// Every request example of the document.
-    Examples,
-    /// Cases derived from the schemas, one constraint at a time.
-    Coverage,
-    /// The scripted scenario: create, retrieve, list, update, test.
-    Stateful,
-    /// Random instances of the schemas, allowed and defective, seeded;
-    /// each failing one shrunk before it is reported.
-    Fuzzing,
-}
-
-impl Phase {
-    /// Every phase, in the order they run.
-    pub const ALL: [Phase; 4] = [
-        Phase::Stateful,
-        Phase::Examples,
-        Phase::Coverage,
-        Phase::Fuzzing,
-    ];
-
-    /// Its name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Examples => "examples",
-            Self::Coverage => "coverage",
-            Self::Stateful => "stateful",
-            Self::Fuzzing => "fuzzing",
-        }
-    }
-}
-
-impl FromStr for Phase {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name() == text)
-            .ok_or_else(|| {
-                format!(
-                    "unknown phase `{text}` (phases: {})",
-                    Self::ALL.map(Phase::name).join(", ")
-                )
-            })
-    }
-}
-
-/// What a live run does beyond its target: phases, checks, seed, bounds,
-/// outputs.
-#[derive(Debug, Clone)]
-pub struct GenerativeConfig {
-    /// The phases that run.
-    pub phases: BTreeSet<Phase>,
-    /// The checks whose failures are reported.
-    pub checks: CheckSelection,
-    /// The seed: the same seed against the same server sends the same
-    /// requests.
-    pub seed: u64,
-    /// At most this many coverage cases per operation, and exactly this
-    /// many fuzzing cases per operation ([`DEFAULT_FUZZ_CASES`] when unset).
-    pub max_cases: Option<usize>,
-    /// Where failing cases are written (one JSON file each).
-    pub case_dir: Option<PathBuf>,
-    /// Where every exchange is written as HAR 1.2.
-    pub har: Option<PathBuf>,
-}
-
-impl Default for GenerativeConfig {
-    fn default() -> Self {
-        Self {
-            phases: Phase::ALL.into_iter().collect(),
-            checks: CheckSelection::all(),
-            seed: crate::generate::rng::fresh_seed(),
-            max_cases: None,
-            case_dir: None,
-            har: None,
-        }
-    }
-}
-
-impl GenerativeConfig {
-    /// Whether `phase` runs.
-    pub fn runs(&self, phase: Phase) -> bool {
-        self.phases.contains(&phase)
-    }
-}
-
-/// Fuzzing cases per operation when `--max-cases` is not given.
-pub const DEFAULT_FUZZ_CASES: usize = 20;
 
 /// The state the phases share.
 pub(crate) struct State {
@@ -138,6 +41,51 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// The state of a run with `seed`.
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            rng: SeededRng::new(seed),
+            seed,
+            created: 0,
+            reference: None,
+            table: BTreeMap::new(),
+        }
+    }
+
+    /// The coverage table: per operation, the cases sent per phase and the
+    /// documented statuses seen and not seen among `checks`.
+    pub(crate) fn coverage_table(
+        mut self,
+        contract: &Contract,
+        checks: &[Check],
+    ) -> Vec<OperationCoverage> {
+        for operation in contract.operations() {
+            let seen: BTreeSet<u16> = checks
+                .iter()
+                .filter(|c| c.operation_id.as_deref() == Some(&operation.id))
+                .filter_map(|c| c.response.as_ref().map(|r| r.status))
+                .collect();
+            let row = self.coverage(&operation.id);
+            for response in &operation.responses {
+                let hit = seen.iter().any(|s| {
+                    operation
+                        .response(*s)
+                        .is_some_and(|r| r.status == response.status)
+                });
+                if hit {
+                    row.documented_seen.insert(response.status.clone());
+                } else {
+                    row.documented_not_seen.insert(response.status.clone());
+                }
+            }
+            row.undocumented_seen = seen
+                .into_iter()
+                .filter(|s| operation.response(*s).is_none())
+                .collect();
+        }
+        self.table.into_values().collect()
+    }
+
     pub(crate) fn coverage(&mut self, operation: &str) -> &mut OperationCoverage {
         self.table
             .entry(operation.to_string())
@@ -157,91 +105,6 @@ impl State {
             self.rng.hex8()
         )
     }
-}
-
-/// Runs the examples and coverage phases (the stateful one is the
-/// runner's scenario), then writes the case files and the HAR file.
-pub(crate) async fn run_phases<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
-) -> Result<(), LiveError> {
-    let generative = &runner.config.generative;
-    let mut state = State {
-        rng: SeededRng::new(generative.seed),
-        seed: generative.seed,
-        created: 0,
-        reference: None,
-        table: BTreeMap::new(),
-    };
-    let (examples, coverage, fuzzing) = (
-        generative.runs(Phase::Examples),
-        generative.runs(Phase::Coverage),
-        generative.runs(Phase::Fuzzing),
-    );
-    if (examples || coverage || fuzzing) && !runner.config.read_only {
-        state.reference = setup(runner, &mut state).await?;
-    }
-    if examples {
-        examples_phase(runner, &mut state).await?;
-    }
-    if coverage {
-        coverage_phase(runner, &mut state).await?;
-        unsupported_methods(runner).await?;
-    }
-    if fuzzing {
-        crate::fuzzing::fuzzing_phase(runner, &mut state).await?;
-    }
-    for operation in runner.contract.operations() {
-        let seen: BTreeSet<u16> = runner
-            .report
-            .checks
-            .iter()
-            .filter(|c| c.operation_id.as_deref() == Some(&operation.id))
-            .filter_map(|c| c.response.as_ref().map(|r| r.status))
-            .collect();
-        let row = state.coverage(&operation.id);
-        for response in &operation.responses {
-            let hit = seen.iter().any(|s| {
-                operation
-                    .response(*s)
-                    .is_some_and(|r| r.status == response.status)
-            });
-            if hit {
-                row.documented_seen.insert(response.status.clone());
-            } else {
-                row.documented_not_seen.insert(response.status.clone());
-            }
-        }
-        row.undocumented_seen = seen
-            .into_iter()
-            .filter(|s| operation.response(*s).is_none())
-            .collect();
-    }
-    runner.report.coverage = state.table.into_values().collect();
-    write_outputs(runner)
-}
-
-fn write_outputs<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveError> {
-    let generative = &runner.config.generative;
-    if let (Some(dir), false) = (&generative.case_dir, runner.cases.is_empty()) {
-        let paths = crate::cases::write_cases(dir, &runner.cases)
-            .map_err(|e| LiveError::Output(e.to_string()))?;
-        (runner.progress)(&format!(
-            "{} failing case(s) written under {} (re-send them with `conformance replay`)",
-            paths.len(),
-            dir.display()
-        ));
-    }
-    if let (Some(path), Some(har)) = (&generative.har, runner.transport.har()) {
-        let text = har.to_json(|t| runner.report.scrub(t));
-        std::fs::write(path, text)
-            .map_err(|e| LiveError::Output(format!("{}: {e}", path.display())))?;
-        (runner.progress)(&format!(
-            "{} exchange(s) written to {} (HAR 1.2)",
-            har.len(),
-            path.display()
-        ));
-    }
-    Ok(())
 }
 
 /// The documented statuses of `operation` in a class (2 → 2xx), as codes.
@@ -276,25 +139,31 @@ pub(crate) fn with_probe(runner_probe: &str, body: &mut Value) {
     }
 }
 
-pub(crate) fn probe<P>(runner: &Runner<'_, P>) -> String {
+pub(crate) fn probe(runner: &Runner<'_>) -> String {
     runner
-        .config
+        .config()
         .probe_url
         .clone()
-        .unwrap_or_else(|| format!("{}/v2/connections", runner.base))
+        .unwrap_or_else(|| format!("{}/v2/connections", runner.base()))
 }
 
-/// Creates the connection that update and retrieve cases address.
-async fn setup<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+/// Creates the connection that update and retrieve cases address (the
+/// state's reference).
+pub(crate) async fn setup(runner: &mut Runner<'_>, state: &mut State) -> Result<(), LiveError> {
+    state.reference = create_addressed(runner, state).await?;
+    Ok(())
+}
+
+async fn create_addressed(
+    runner: &mut Runner<'_>,
     state: &mut State,
 ) -> Result<Option<String>, LiveError> {
-    let Some(mut body) = create_example(runner.contract) else {
+    let Some(mut body) = create_example(runner.contract()) else {
         return Ok(None);
     };
     body["name"] = json!(state.name());
     with_probe(&probe(runner), &mut body);
-    let Ok(create) = runner.contract.operation("createConnection") else {
+    let Ok(create) = runner.contract().operation("createConnection") else {
         return Ok(None);
     };
     let mut planned = runner.planned(
@@ -327,8 +196,8 @@ async fn setup<P: FnMut(&str)>(
 }
 
 /// The URL of an operation with its path parameters filled.
-pub(crate) fn operation_url<P: FnMut(&str)>(
-    runner: &Runner<'_, P>,
+pub(crate) fn operation_url(
+    runner: &Runner<'_>,
     operation: &Operation,
     reference: &str,
     query: &[(String, String)],
@@ -380,13 +249,13 @@ pub(crate) fn writes(operation: &Operation) -> bool {
     !matches!(operation.method.as_str(), "GET" | "HEAD")
 }
 
-async fn examples_phase<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+pub(crate) async fn examples_phase(
+    runner: &mut Runner<'_>,
     state: &mut State,
 ) -> Result<(), LiveError> {
-    let contract = runner.contract;
+    let contract = runner.contract();
     for operation in contract.operations() {
-        if runner.config.read_only && writes(operation) {
+        if runner.config().read_only && writes(operation) {
             continue;
         }
         let reference = state.reference.clone().unwrap_or_else(unknown_reference);
@@ -425,13 +294,13 @@ struct Case {
     body: Option<Value>,
 }
 
-async fn coverage_phase<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+pub(crate) async fn coverage_phase(
+    runner: &mut Runner<'_>,
     state: &mut State,
 ) -> Result<(), LiveError> {
-    let contract = runner.contract;
+    let contract = runner.contract();
     for operation in contract.operations() {
-        let read_only = runner.config.read_only;
+        let read_only = runner.config().read_only;
         let has_path_reference = operation.parameters.iter().any(|p| p.location == "path");
         let reference = match (&state.reference, has_path_reference) {
             (Some(reference), _) => reference.clone(),
@@ -445,7 +314,7 @@ async fn coverage_phase<P: FnMut(&str)>(
             cases.extend(body_cases(runner, operation, state)?);
             cases.extend(query_cases(contract, operation));
         }
-        if let Some(max) = runner.config.generative.max_cases {
+        if let Some(max) = runner.config().generative.max_cases {
             cases = spread(cases, max);
         }
         let positive = documented(operation, 2);
@@ -546,14 +415,14 @@ const REFERENCE_SHAPES: [(&str, &str); 23] = [
 /// Each [`REFERENCE_SHAPES`] on an operation with a path reference that
 /// reads (GET), or that writes (PUT, with a valid body) when the run may
 /// write.
-async fn reference_cases<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+async fn reference_cases(
+    runner: &mut Runner<'_>,
     operation: &Operation,
     state: &mut State,
 ) -> Result<(), LiveError> {
     let has_reference = operation.parameters.iter().any(|p| p.location == "path");
     let writes = writes(operation);
-    if !has_reference || (writes && runner.config.read_only) {
+    if !has_reference || (writes && runner.config().read_only) {
         return Ok(());
     }
     let body = body_cases_base(runner, operation);
@@ -563,7 +432,7 @@ async fn reference_cases<P: FnMut(&str)>(
     let mut expected = documented(operation, 2);
     expected.push(404);
     let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET);
-    let max = runner.config.generative.max_cases.unwrap_or(usize::MAX);
+    let max = runner.config().generative.max_cases.unwrap_or(usize::MAX);
     for (what, shape) in REFERENCE_SHAPES.into_iter().take(max) {
         let reference = match what {
             "200 characters" => shape.repeat(200),
@@ -601,8 +470,8 @@ fn path_parameter(operation: &Operation) -> &str {
 }
 
 /// Sends one coverage case of `operation`.
-async fn send_coverage_case<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+async fn send_coverage_case(
+    runner: &mut Runner<'_>,
     state: &mut State,
     operation: &Operation,
     reference: &str,
@@ -654,7 +523,7 @@ async fn send_coverage_case<P: FnMut(&str)>(
 
 /// A forbidden request wrote something: `negative_data_rejection`, judged
 /// across the exchanges (the total or revision read before and after).
-fn nothing_written_failure<P: FnMut(&str)>(runner: &mut Runner<'_, P>, message: String) {
+fn nothing_written_failure(runner: &mut Runner<'_>, message: String) {
     runner.fail_last(
         checks::NEGATIVE_DATA_REJECTION,
         Failure::new(FailureKind::Value, message),
@@ -679,8 +548,8 @@ fn spread(cases: Vec<Case>, max: usize) -> Vec<Case> {
 
 /// The body cases of an operation: the variants of its JSON body's schema
 /// around a valid base (its first example, else a minimal instance).
-fn body_cases<P: FnMut(&str)>(
-    runner: &Runner<'_, P>,
+fn body_cases(
+    runner: &Runner<'_>,
     operation: &Operation,
     state: &mut State,
 ) -> Result<Vec<Case>, LiveError> {
@@ -696,8 +565,8 @@ fn body_cases<P: FnMut(&str)>(
         return Ok(Vec::new());
     };
     let pointer = format!("{}/schema", media.pointer);
-    let coverage = Coverage::new(runner.contract.document());
-    let example = body_examples(runner.contract, operation)
+    let coverage = Coverage::new(runner.contract().document());
+    let example = body_examples(runner.contract(), operation)
         .into_iter()
         .map(|(_, v)| v)
         .find(|v| schema.is_valid(v));
@@ -806,7 +675,7 @@ fn query_cases(contract: &Contract, operation: &Operation) -> Vec<Case> {
 }
 
 /// The list's `total`, when the server gives one.
-async fn list_total<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<Option<u64>, LiveError> {
+async fn list_total(runner: &mut Runner<'_>) -> Result<Option<u64>, LiveError> {
     let planned = runner.planned(
         "coverage: read the list total",
         "retrieveConnections",
@@ -823,10 +692,7 @@ async fn list_total<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<Option
 }
 
 /// A connection's `revision`.
-async fn revision<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
-    reference: &str,
-) -> Result<Option<u64>, LiveError> {
+async fn revision(runner: &mut Runner<'_>, reference: &str) -> Result<Option<u64>, LiveError> {
     let planned = runner.planned(
         format!("coverage: read the revision of {reference}"),
         "retrieveConnection",
@@ -844,16 +710,16 @@ async fn revision<P: FnMut(&str)>(
 
 /// For every operation: no token, a wrong token, an unknown reference;
 /// for one with a body: malformed JSON and a wrong media type.
-async fn common_negatives<P: FnMut(&str)>(
-    runner: &mut Runner<'_, P>,
+async fn common_negatives(
+    runner: &mut Runner<'_>,
     operation: &Operation,
     reference: &str,
     state: &mut State,
 ) -> Result<(), LiveError> {
-    let read_only = runner.config.read_only;
+    let read_only = runner.config().read_only;
     let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET);
     let body = body_cases_base(runner, operation);
-    let secured = operation_is_secured(runner.contract, operation);
+    let secured = operation_is_secured(runner.contract(), operation);
     let mut sent = 0;
     if secured && !(read_only && writes(operation)) {
         for (credentials, intent, what) in [
@@ -934,13 +800,13 @@ async fn common_negatives<P: FnMut(&str)>(
 }
 
 /// A valid body for the operation (for requests whose point is elsewhere).
-fn body_cases_base<P: FnMut(&str)>(runner: &Runner<'_, P>, operation: &Operation) -> Option<Value> {
+fn body_cases_base(runner: &Runner<'_>, operation: &Operation) -> Option<Value> {
     let media = operation
         .request_body
         .iter()
         .flat_map(|b| b.content.iter())
         .find(|m| is_json_media_type(&m.name))?;
-    let mut body = body_examples(runner.contract, operation)
+    let mut body = body_examples(runner.contract(), operation)
         .into_iter()
         .map(|(_, v)| v)
         .next()?;
@@ -978,12 +844,12 @@ const UNDOCUMENTED_METHODS: [&str; 8] = [
 /// Each path gets each of [`UNDOCUMENTED_METHODS`] the document does not
 /// give it, and must answer 405 with an `Allow` header. Skipped in read-only runs (a server may implement the
 /// method and write).
-async fn unsupported_methods<P: FnMut(&str)>(runner: &mut Runner<'_, P>) -> Result<(), LiveError> {
-    if runner.config.read_only {
+pub(crate) async fn unsupported_methods(runner: &mut Runner<'_>) -> Result<(), LiveError> {
+    if runner.config().read_only {
         return Ok(());
     }
     let mut by_path: BTreeMap<String, (BTreeSet<String>, String)> = BTreeMap::new();
-    for operation in runner.contract.operations() {
+    for operation in runner.contract().operations() {
         let entry = by_path
             .entry(operation.path.clone())
             .or_insert_with(|| (BTreeSet::new(), operation.id.clone()));

@@ -4,9 +4,8 @@
 use serde::Serialize;
 
 use crate::{
-    cases::CaseFile,
-    live::{LiveConfig, LiveError},
-    report::Report,
+    cases::CaseFile, config::LiveConfig, error::LiveError, events::Progress, report::Report,
+    run::Runner,
 };
 
 /// What a replay found.
@@ -35,9 +34,10 @@ pub async fn replay(
     contract: &crate::Contract,
     config: &LiveConfig,
     cases: &[CaseFile],
-    progress: impl FnMut(&str),
+    progress: impl FnMut(&str) + Send,
 ) -> Result<(Vec<Verdict>, Report), LiveError> {
-    let mut runner = crate::live::Runner::new(contract, config, "replay", progress)?;
+    let mut runner = Runner::new(contract, config, "replay")?;
+    runner.add_sink(Progress::new(progress, runner.secrets()));
     runner.preflight().await?;
     let mut verdicts = Vec::new();
     for case in cases {
@@ -45,25 +45,20 @@ pub async fn replay(
             .planned(Some(&config.base_url))
             .map_err(LiveError::BadBaseUrl)?;
         runner.exchange(planned).await?;
-        let again = runner
-            .report
-            .checks
-            .last()
-            .map(|check| {
-                check.failures.iter().any(|f| {
-                    f.check
-                        .as_ref()
-                        .is_some_and(|name| case.checks.contains(name))
-                })
+        let again = runner.checks().last().is_some_and(|check| {
+            check.failures.iter().any(|f| {
+                f.check
+                    .as_ref()
+                    .is_some_and(|name| case.checks.contains(name))
             })
-            .unwrap_or(false);
+        });
         let verdict = if again {
             Verdict::StillFailing
         } else {
             Verdict::Fixed
         };
-        (runner.progress)(&format!("{verdict}: {} ({})", case.name, case.operation));
+        runner.note(&format!("{verdict}: {} ({})", case.name, case.operation));
         verdicts.push(verdict);
     }
-    Ok((verdicts, runner.report))
+    Ok((verdicts, runner.into_report()))
 }

@@ -360,6 +360,12 @@ impl Report {
         self.checks.push(check);
     }
 
+    /// Each secret with what replaces it (for outputs written outside the
+    /// report).
+    pub(crate) fn secrets(&self) -> Vec<(String, &'static str)> {
+        self.secrets.clone()
+    }
+
     /// Adds a failure to the last check (a finding that shows only after
     /// the check was recorded); returns it.
     pub fn fail_last(&mut self, failure: Failure) -> Option<&Check> {

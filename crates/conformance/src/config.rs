@@ -1,0 +1,144 @@
+//! What a live run is given: the server, the token, the phases, the
+//! checks, the seed and the bounds.
+
+use std::{collections::BTreeSet, path::PathBuf, str::FromStr, time::Duration};
+
+use serde::Serialize;
+use url::Url;
+
+use crate::{checks::CheckSelection, preflight::TokenOrigin};
+
+/// What the live suite runs against.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    /// The server's base URL (`https://api-engage-eu.sitecorecloud.io`).
+    pub base_url: Url,
+    /// The bearer token.
+    pub token: String,
+    /// Where the token came from (what the preflight names when the
+    /// server refuses it).
+    pub token_origin: TokenOrigin,
+    /// Only requests that cannot write.
+    pub read_only: bool,
+    /// The limit of each request.
+    pub timeout: Duration,
+    /// The `request.connectionUrl` of the created connection (what
+    /// `testConnection` calls); `None` for the server's own
+    /// `/v2/connections`.
+    pub probe_url: Option<String>,
+    /// The client secret the token was fetched with, if it was: every
+    /// rendering writes `$CONNECTIONS_CLIENT_SECRET` in its place.
+    pub client_secret: Option<String>,
+    /// What runs, which checks are reported, the seed and the bounds.
+    pub generative: GenerativeConfig,
+}
+
+impl LiveConfig {
+    /// A full run against `base_url` with `token`, 30 s per request.
+    pub fn new(base_url: Url, token: impl Into<String>) -> Self {
+        Self {
+            base_url,
+            token: token.into(),
+            token_origin: TokenOrigin::default(),
+            read_only: false,
+            timeout: Duration::from_secs(30),
+            probe_url: None,
+            client_secret: None,
+            generative: GenerativeConfig::default(),
+        }
+    }
+}
+
+/// A phase of a live run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Every request example of the document.
+    Examples,
+    /// Cases derived from the schemas, one constraint at a time.
+    Coverage,
+    /// The scripted scenario: create, retrieve, list, update, test.
+    Stateful,
+    /// Random instances of the schemas, allowed and defective, seeded;
+    /// each failing one shrunk before it is reported.
+    Fuzzing,
+}
+
+impl Phase {
+    /// Every phase, in the order they run.
+    pub const ALL: [Phase; 4] = [
+        Phase::Stateful,
+        Phase::Examples,
+        Phase::Coverage,
+        Phase::Fuzzing,
+    ];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Examples => "examples",
+            Self::Coverage => "coverage",
+            Self::Stateful => "stateful",
+            Self::Fuzzing => "fuzzing",
+        }
+    }
+}
+
+impl FromStr for Phase {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == text)
+            .ok_or_else(|| {
+                format!(
+                    "unknown phase `{text}` (phases: {})",
+                    Self::ALL.map(Phase::name).join(", ")
+                )
+            })
+    }
+}
+
+/// What a live run does beyond its target: phases, checks, seed, bounds,
+/// outputs.
+#[derive(Debug, Clone)]
+pub struct GenerativeConfig {
+    /// The phases that run.
+    pub phases: BTreeSet<Phase>,
+    /// The checks whose failures are reported.
+    pub checks: CheckSelection,
+    /// The seed: the same seed against the same server sends the same
+    /// requests.
+    pub seed: u64,
+    /// At most this many coverage cases per operation, and exactly this
+    /// many fuzzing cases per operation ([`DEFAULT_FUZZ_CASES`] when unset).
+    pub max_cases: Option<usize>,
+    /// Where failing cases are written (one JSON file each).
+    pub case_dir: Option<PathBuf>,
+    /// Where every exchange is written as HAR 1.2.
+    pub har: Option<PathBuf>,
+}
+
+impl Default for GenerativeConfig {
+    fn default() -> Self {
+        Self {
+            phases: Phase::ALL.into_iter().collect(),
+            checks: CheckSelection::all(),
+            seed: crate::generate::rng::fresh_seed(),
+            max_cases: None,
+            case_dir: None,
+            har: None,
+        }
+    }
+}
+
+impl GenerativeConfig {
+    /// Whether `phase` runs.
+    pub fn runs(&self, phase: Phase) -> bool {
+        self.phases.contains(&phase)
+    }
+}
+
+/// Fuzzing cases per operation when `--max-cases` is not given.
+pub const DEFAULT_FUZZ_CASES: usize = 20;

@@ -1,0 +1,286 @@
+//! The runner of a live run: each planned request goes through the one
+//! transport, is judged by the selected checks ([`crate::checks::judge`]),
+//! recorded in the report, and announced to the sinks
+//! ([`crate::events`]). Phases and the scenario plan requests and hand
+//! them here; they never send, judge or render.
+
+use std::time::Instant;
+
+use reqwest::Method;
+use serde_json::Value;
+use url::Url;
+
+use crate::{
+    checks,
+    config::LiveConfig,
+    contract::Contract,
+    error::LiveError,
+    events::{Event, Secrets, Sink},
+    exchange::{Exchange, Planned},
+    har::Har,
+    report::{
+        Check, Failure, FailureKind, OperationCoverage, REDACTED_CLIENT_SECRET, Report,
+        RequestSummary, ResponseSummary, excerpt,
+    },
+    transport::Transport,
+};
+
+/// What came back, when the checks are done.
+#[derive(Debug, Default)]
+pub(crate) struct Answer {
+    pub(crate) body: Option<Value>,
+    /// The status, when the server answered.
+    pub(crate) status: Option<u16>,
+}
+
+/// Sends planned requests, has them judged, records them.
+pub(crate) struct Runner<'a> {
+    contract: &'a Contract,
+    config: &'a LiveConfig,
+    transport: Transport,
+    base: String,
+    report: Report,
+    sinks: Vec<Box<dyn Sink + 'a>>,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner with an empty report of `suite`, after checking the base
+    /// URL and the token.
+    pub(crate) fn new(
+        contract: &'a Contract,
+        config: &'a LiveConfig,
+        suite: &str,
+    ) -> Result<Self, LiveError> {
+        if !matches!(config.base_url.scheme(), "http" | "https") {
+            return Err(LiveError::BadBaseUrl(config.base_url.to_string()));
+        }
+        crate::preflight::check_base_url(&config.base_url)?;
+        if config.token.is_empty() {
+            return Err(LiveError::NoToken);
+        }
+        let transport = Transport::new(
+            config.timeout,
+            &config.token,
+            config.generative.har.is_some(),
+        )?;
+        let base = config.base_url.as_str().trim_end_matches('/').to_string();
+        let mut report = Report::new(suite, base.clone(), contract.title());
+        report.redact(&config.token);
+        if let Some(secret) = &config.client_secret {
+            report.redact_as(secret, REDACTED_CLIENT_SECRET);
+        }
+        Ok(Self {
+            contract,
+            config,
+            transport,
+            base,
+            report,
+            sinks: Vec::new(),
+        })
+    }
+
+    /// Adds a sink of the run's events.
+    pub(crate) fn add_sink(&mut self, sink: impl Sink + 'a) {
+        self.sinks.push(Box::new(sink));
+    }
+
+    /// The secrets every output redacts.
+    pub(crate) fn secrets(&self) -> Secrets {
+        self.report.secrets()
+    }
+
+    /// The document.
+    pub(crate) fn contract(&self) -> &'a Contract {
+        self.contract
+    }
+
+    /// What the run was given.
+    pub(crate) fn config(&self) -> &'a LiveConfig {
+        self.config
+    }
+
+    /// The base URL, without a trailing slash.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The checks recorded so far.
+    pub(crate) fn checks(&self) -> &[Check] {
+        &self.report.checks
+    }
+
+    /// The exchanges recorded for the HAR file, when it is asked for.
+    pub(crate) fn har(&self) -> Option<&Har> {
+        self.transport.har()
+    }
+
+    /// Redacts the run's secrets from a text.
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        self.report.scrub(text)
+    }
+
+    /// The preflight (see [`crate::preflight`]), before any case.
+    pub(crate) async fn preflight(&mut self) -> Result<(), LiveError> {
+        let url = self.url("/v2/connections")?;
+        self.transport
+            .preflight(&url, &self.config.token_origin)
+            .await
+    }
+
+    pub(crate) fn url(&self, path: &str) -> Result<Url, LiveError> {
+        Url::parse(&format!("{}{path}", self.base))
+            .map_err(|_| LiveError::BadBaseUrl(self.base.clone()))
+    }
+
+    pub(crate) fn connection_url(&self, reference: &str) -> Result<Url, LiveError> {
+        let mut url = self.url("/v2/connections")?;
+        url.path_segments_mut()
+            .map_err(|()| LiveError::BadBaseUrl(self.base.clone()))?
+            .push(reference);
+        Ok(url)
+    }
+
+    pub(crate) fn planned(
+        &self,
+        name: impl Into<String>,
+        operation: &str,
+        method: Method,
+        url: Url,
+        expected: &[u16],
+    ) -> Planned {
+        Planned::new(name, operation, method, url, expected)
+    }
+
+    fn announce(&mut self, event: Event<'_>) {
+        for sink in &mut self.sinks {
+            sink.event(&event);
+        }
+    }
+
+    /// A line for people (the seed, what was written).
+    pub(crate) fn note(&mut self, line: &str) {
+        self.announce(Event::Note(line));
+    }
+
+    fn record(&mut self, check: Check, planned: Option<&Planned>) {
+        self.report.push(check);
+        let sinks = &mut self.sinks;
+        if let Some(check) = self.report.checks.last() {
+            for sink in sinks {
+                sink.event(&Event::Checked { check, planned });
+            }
+        }
+    }
+
+    /// Records a step that could not be taken.
+    pub(crate) fn skip(&mut self, name: &str, operation: &str, reason: &str) {
+        self.record(Check::skipped(name, Some(operation), reason), None);
+    }
+
+    /// Sends a request, has the registered checks judge the exchange,
+    /// records the check.
+    pub(crate) async fn exchange(&mut self, planned: Planned) -> Result<Answer, LiveError> {
+        let (check, answer) = self.assess(&planned).await?;
+        self.keep(&planned, check);
+        Ok(answer)
+    }
+
+    /// Sends a request and has the selected checks judge the exchange
+    /// ([`checks::judge`]); the check is returned, not recorded:
+    /// [`Runner::keep`] records it (a case being shrunk sends many
+    /// requests and keeps one).
+    pub(crate) async fn assess(&mut self, planned: &Planned) -> Result<(Check, Answer), LiveError> {
+        let started = Instant::now();
+        let mut check = Check::new(planned.name.clone(), Some(&planned.operation));
+        check.expected_statuses = planned.expected.clone();
+        check.request = Some(RequestSummary {
+            method: planned.method.to_string(),
+            url: planned.url.to_string(),
+        });
+        check.curl = Some(planned.curl());
+        let selection = &self.config.generative.checks;
+        let received = match self.transport.send(planned).await? {
+            Ok(received) => received,
+            Err(reason) => {
+                // No answer: the server failed to give one.
+                if selection.is_enabled(checks::NOT_A_SERVER_ERROR) {
+                    let mut failure = Failure::new(FailureKind::Transport, reason);
+                    failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
+                    check.failures.push(failure);
+                }
+                return Ok((check.finish(started.elapsed()), Answer::default()));
+            }
+        };
+        check.response = Some(ResponseSummary {
+            status: received.status,
+            content_type: received.content_type.clone(),
+            body_excerpt: excerpt(&received.text),
+        });
+        let body = Exchange::parse(&received);
+        let exchange = Exchange {
+            contract: self.contract,
+            planned,
+            received: &received,
+            body: body.as_ref(),
+        };
+        check.failures = checks::judge(selection, &exchange);
+        Ok((
+            check.finish(started.elapsed()),
+            Answer {
+                body,
+                status: Some(received.status),
+            },
+        ))
+    }
+
+    /// Records an assessed check (the sinks keep a failing one as a case
+    /// file when they are asked for).
+    pub(crate) fn keep(&mut self, planned: &Planned, check: Check) {
+        self.record(check, Some(planned));
+    }
+
+    /// Adds a failure of `check` found across exchanges (a paging problem
+    /// shows only once its page is read, a write only once the total is
+    /// read again) to the last recorded check, when `check` is selected.
+    pub(crate) fn fail_last(&mut self, check: &'static str, mut failure: Failure) {
+        if !self.config.generative.checks.is_enabled(check) {
+            return;
+        }
+        failure.check = Some(check.to_string());
+        let sinks = &mut self.sinks;
+        if let Some(check) = self.report.fail_last(failure) {
+            for sink in sinks {
+                sink.event(&Event::Amended(check));
+            }
+        }
+    }
+
+    /// Ends the run: the sinks write what they kept, the coverage rows and
+    /// the duration go into the report.
+    pub(crate) fn finish(
+        mut self,
+        coverage: Vec<OperationCoverage>,
+        started: Instant,
+    ) -> Result<Report, LiveError> {
+        let mut notes = Vec::new();
+        for sink in &mut self.sinks {
+            notes.extend(sink.finish()?);
+        }
+        for note in notes {
+            self.note(&note);
+        }
+        self.report.coverage = coverage;
+        self.report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(self.report)
+    }
+
+    /// Ends a run that only replays: the report as it is.
+    pub(crate) fn into_report(self) -> Report {
+        self.report
+    }
+
+    /// Sets the seed the report states.
+    pub(crate) fn set_seed(&mut self, seed: u64) {
+        self.report.seed = Some(seed);
+    }
+}
