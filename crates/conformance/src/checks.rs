@@ -178,19 +178,38 @@ pub fn unit(name: &str) -> Option<&'static CheckUnit> {
     REGISTRY.iter().find(|unit| unit.name == name)
 }
 
+/// What the checks made of an exchange.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Judgement {
+    /// Every failure, each naming its check.
+    pub failures: Vec<Failure>,
+    /// The selected checks that applied, in registry order.
+    pub judged: Vec<&'static str>,
+    /// The checks that would have applied but were not selected.
+    pub deselected: Vec<&'static str>,
+}
+
 /// Runs the selected checks that apply to `exchange`; each failure names
 /// its check.
-pub fn judge(selection: &CheckSelection, exchange: &Exchange<'_>) -> Vec<Failure> {
-    let mut failures = Vec::new();
+pub fn judge(selection: &CheckSelection, exchange: &Exchange<'_>) -> Judgement {
+    let mut judgement = Judgement::default();
     for unit in REGISTRY {
-        if selection.is_enabled(unit.name) && (unit.applies)(exchange) {
-            failures.extend((unit.run)(exchange).into_iter().map(|mut failure| {
+        if !(unit.applies)(exchange) {
+            continue;
+        }
+        if !selection.is_enabled(unit.name) {
+            judgement.deselected.push(unit.name);
+            continue;
+        }
+        judgement.judged.push(unit.name);
+        judgement
+            .failures
+            .extend((unit.run)(exchange).into_iter().map(|mut failure| {
                 failure.check = Some(unit.name.to_string());
                 failure
             }));
-        }
     }
-    failures
+    judgement
 }
 
 // ----- what the checks apply to -------------------------------------------
@@ -292,13 +311,18 @@ fn response_headers_conformance(exchange: &Exchange<'_>) -> Vec<Failure> {
         let header = crate::contract::resolve_ref(document, header);
         let required = header.get("required").and_then(Value::as_bool) == Some(true);
         if required && exchange.received.header(name).is_none() {
-            failures.push(Failure::new(
-                FailureKind::Value,
-                format!(
-                    "{} {status} has no `{name}` header; the document requires it",
-                    operation.id
-                ),
-            ));
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            failures.push(Failure {
+                keyword: Some("required".to_string()),
+                keyword_location: Some(format!("#{}/headers/{escaped}", response.pointer)),
+                ..Failure::new(
+                    FailureKind::Value,
+                    format!(
+                        "{} {status} has no `{name}` header; the document requires it",
+                        operation.id
+                    ),
+                )
+            });
         }
     }
     failures
@@ -345,11 +369,24 @@ fn response_schema_conformance(exchange: &Exchange<'_>) -> Vec<Failure> {
     }
 }
 
-/// The status is one of the expected ones (a 5xx is `not_a_server_error`'s
-/// alone): the message says what the request meant to show.
+/// Whether the status is a server error or one the document does not
+/// give for the operation: those are `not_a_server_error`'s and
+/// `status_code_conformance`'s alone, so that the check of what the request
+/// meant to show does not name the same fault again.
+fn named_elsewhere(exchange: &Exchange<'_>) -> bool {
+    let status = exchange.received.status;
+    status >= 500
+        || exchange
+            .contract
+            .operation(&exchange.planned.operation)
+            .is_ok_and(|operation| operation.response(status).is_none())
+}
+
+/// The status is one of the expected ones (see [`named_elsewhere`]): the
+/// message says what the request meant to show.
 fn expected_status(exchange: &Exchange<'_>, check: &str) -> Vec<Failure> {
     let status = exchange.received.status;
-    if exchange.status_expected() || status >= 500 {
+    if exchange.status_expected() || named_elsewhere(exchange) {
         return Vec::new();
     }
     let planned = exchange.planned;
@@ -410,7 +447,7 @@ fn unsupported_method(exchange: &Exchange<'_>) -> Vec<Failure> {
 
 fn ensure_resource_availability(exchange: &Exchange<'_>) -> Vec<Failure> {
     let status = exchange.received.status;
-    if exchange.status_expected() || status >= 500 {
+    if exchange.status_expected() || named_elsewhere(exchange) {
         return Vec::new();
     }
     let reference = exchange
@@ -717,7 +754,7 @@ mod tests {
             body: body.as_ref(),
         };
         let selection = CheckSelection::new(&[check.to_string()], &[]).unwrap();
-        let found = judge(&selection, &exchange);
+        let found = judge(&selection, &exchange).failures;
         assert!(found.iter().all(|f| f.check.as_deref() == Some(check)));
         found
     }
@@ -844,6 +881,7 @@ mod tests {
                     body: body.as_ref(),
                 },
             )
+            .failures
         };
         let found = judged(&answer);
         assert_eq!(
@@ -908,7 +946,16 @@ mod tests {
             )
             .is_empty()
         );
-        // A 5xx is not_a_server_error's alone.
+        // An undocumented status is status_code_conformance's alone, a 5xx
+        // not_a_server_error's.
+        assert!(
+            failures(
+                POSITIVE_DATA_ACCEPTANCE,
+                &planned,
+                &received(202, JSON, &connection())
+            )
+            .is_empty()
+        );
         assert!(
             failures(
                 POSITIVE_DATA_ACCEPTANCE,
@@ -1026,7 +1073,8 @@ mod tests {
             body: body.as_ref(),
         };
         let everything = judge(&CheckSelection::all(), &exchange);
-        assert!(everything.is_empty(), "{everything:?}");
+        assert!(everything.failures.is_empty(), "{everything:?}");
+        assert_eq!(everything.judged, [NOT_A_SERVER_ERROR, UNSUPPORTED_METHOD]);
     }
 
     #[test]

@@ -452,8 +452,15 @@ pub struct LiveArgs {
     /// and N fuzzing cases per operation (default: 20).
     #[arg(long, value_name = "N")]
     pub max_cases: Option<usize>,
-    /// Where each failing case is written as a JSON file, for
-    /// `conformance replay`.
+    /// A failing fuzzed case is shrunk, once per finding, through at most
+    /// N smaller candidates (each one request).
+    #[arg(long, value_name = "N", default_value_t = crate::generate::fuzz::DEFAULT_MAX_SHRINK_STEPS)]
+    pub max_shrink_steps: usize,
+    /// Report failing fuzzed cases as drawn, without shrinking them.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Where the smallest case of each finding is written as a JSON file,
+    /// for `conformance replay`.
     #[arg(long, value_name = "DIR", default_value = "conformance-cases")]
     pub cases_dir: PathBuf,
     /// Write every exchange to this file as HAR 1.2 (token redacted).
@@ -488,6 +495,8 @@ impl LiveArgs {
             exclude_checks: Vec::new(),
             seed: None,
             max_cases: None,
+            max_shrink_steps: crate::generate::fuzz::DEFAULT_MAX_SHRINK_STEPS,
+            no_shrink: false,
             cases_dir,
             har: None,
             list_checks: false,
@@ -815,6 +824,11 @@ pub fn live(args: &LiveArgs) -> u8 {
         max_cases: args.max_cases,
         case_dir: Some(args.cases_dir.clone()),
         har: args.har.clone(),
+        max_shrink_steps: if args.no_shrink {
+            0
+        } else {
+            args.max_shrink_steps
+        },
     };
     let config = LiveConfig {
         base_url,

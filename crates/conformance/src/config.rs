@@ -118,6 +118,9 @@ pub struct GenerativeConfig {
     pub case_dir: Option<PathBuf>,
     /// Where every exchange is written as HAR 1.2.
     pub har: Option<PathBuf>,
+    /// The most candidates a failing fuzzed case is shrunk through, once
+    /// per finding (0: no shrinking).
+    pub max_shrink_steps: usize,
 }
 
 impl Default for GenerativeConfig {
@@ -129,6 +132,7 @@ impl Default for GenerativeConfig {
             max_cases: None,
             case_dir: None,
             har: None,
+            max_shrink_steps: crate::generate::fuzz::DEFAULT_MAX_SHRINK_STEPS,
         }
     }
 }

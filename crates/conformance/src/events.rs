@@ -6,12 +6,13 @@
 //! check (secrets redacted), [`CaseFiles`] keeps every failing exchange and
 //! writes it as a case file when the run ends.
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
 use crate::{
     cases::{CaseFile, write_cases},
     error::LiveError,
     exchange::Planned,
+    findings::Finding,
     report::{Check, progress_line, scrub},
 };
 
@@ -37,9 +38,11 @@ pub(crate) trait Sink: Send {
     /// Takes one event.
     fn event(&mut self, event: &Event<'_>);
 
-    /// At the end of the run: writes what the sink kept; returns a line
-    /// saying what was written, if anything was.
-    fn finish(&mut self) -> Result<Option<String>, LiveError> {
+    /// At the end of the run, with its findings: writes what the sink
+    /// kept (and may note it on the findings); returns a line saying what
+    /// was written, if anything was.
+    fn finish(&mut self, findings: &mut [Finding]) -> Result<Option<String>, LiveError> {
+        let _ = findings;
         Ok(None)
     }
 }
@@ -71,13 +74,17 @@ impl<F: FnMut(&str) + Send> Sink for Progress<F> {
     }
 }
 
-/// Every failing exchange, written as a case file under a directory when
-/// the run ends.
+/// The smallest reproduction of each finding, written as a case file
+/// under a directory when the run ends (one file per fault, not per
+/// failing case).
 pub(crate) struct CaseFiles {
     dir: PathBuf,
     seed: u64,
     token: String,
-    cases: Vec<CaseFile>,
+    /// Each failing exchange's case, by its place among the checks.
+    cases: BTreeMap<usize, CaseFile>,
+    /// How many checks were recorded.
+    recorded: usize,
 }
 
 impl CaseFiles {
@@ -86,32 +93,41 @@ impl CaseFiles {
             dir,
             seed,
             token: token.to_string(),
-            cases: Vec::new(),
+            cases: BTreeMap::new(),
+            recorded: 0,
         }
     }
 }
 
 impl Sink for CaseFiles {
     fn event(&mut self, event: &Event<'_>) {
-        if let Event::Checked {
-            check,
-            planned: Some(planned),
-        } = event
-            && check.failed()
-        {
-            self.cases
-                .push(CaseFile::new(planned, check, self.seed, &self.token));
+        if let Event::Checked { check, planned } = event {
+            if let Some(planned) = planned
+                && check.failed()
+            {
+                let case = CaseFile::new(planned, check, self.seed, &self.token);
+                self.cases.insert(self.recorded, case);
+            }
+            self.recorded += 1;
         }
     }
 
-    fn finish(&mut self) -> Result<Option<String>, LiveError> {
-        if self.cases.is_empty() {
+    fn finish(&mut self, findings: &mut [Finding]) -> Result<Option<String>, LiveError> {
+        let chosen: Vec<(usize, CaseFile)> = findings
+            .iter()
+            .enumerate()
+            .filter_map(|(at, finding)| Some((at, self.cases.get(&finding.example.index)?.clone())))
+            .collect();
+        if chosen.is_empty() {
             return Ok(None);
         }
-        let paths =
-            write_cases(&self.dir, &self.cases).map_err(|e| LiveError::Output(e.to_string()))?;
+        let cases: Vec<CaseFile> = chosen.iter().map(|(_, case)| case.clone()).collect();
+        let paths = write_cases(&self.dir, &cases).map_err(|e| LiveError::Output(e.to_string()))?;
+        for ((at, _), path) in chosen.iter().zip(&paths) {
+            findings[*at].example.case_file = Some(path.display().to_string());
+        }
         Ok(Some(format!(
-            "{} failing case(s) written under {} (re-send them with `conformance replay`)",
+            "{} case file(s), one per finding, written under {} (re-send them with `conformance replay`)",
             paths.len(),
             self.dir.display()
         )))

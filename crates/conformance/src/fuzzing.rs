@@ -8,8 +8,6 @@
 //! Read-only runs fuzz only operations that cannot write (GET): their
 //! query parameters.
 
-use std::collections::BTreeSet;
-
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -233,7 +231,9 @@ fn request(
     }
 }
 
-/// Sends one drawn case; a failing one is shrunk first.
+/// Sends one drawn case. A failing one whose faults were not all seen
+/// before is shrunk first, once per finding: each smaller candidate is
+/// kept only while it still shows the same fault (the same fingerprint).
 async fn fuzz_case(
     runner: &mut Runner<'_>,
     state: &mut State,
@@ -245,37 +245,36 @@ async fn fuzz_case(
 ) -> Result<(), LiveError> {
     let drawn = request(runner, state, operation, target, tree.current());
     let (planned, check) = send(runner, operation, reference, index, &drawn).await?;
-    let failing = failing_checks(&check);
-    if failing.is_empty() {
+    let fingerprints = crate::findings::fingerprints(&check);
+    let Some(target_fingerprint) = fingerprints
+        .iter()
+        .find(|f| !state.shrunk.contains(*f))
+        .cloned()
+    else {
+        // Passed, or shows only faults already shrunk: kept as it is.
         runner.keep(&planned, check);
         return Ok(());
-    }
-    let mut shrinking = Shrinking::start(tree);
+    };
+    let limit = runner.config().generative.max_shrink_steps;
+    let mut shrinking = Shrinking::start(tree, limit);
     let mut smallest = (planned, check);
     while let Some(candidate) = shrinking.candidate() {
         let drawn = request(runner, state, operation, target, candidate);
         let (planned, check) = send(runner, operation, reference, index, &drawn).await?;
-        let still = !failing_checks(&check).is_disjoint(&failing);
+        let still = crate::findings::fingerprints(&check).contains(&target_fingerprint);
         if still {
             smallest = (planned, check);
         }
         shrinking.report(still);
     }
     let (planned, mut check) = smallest;
+    state.shrunk.extend(crate::findings::fingerprints(&check));
+    state.shrunk.insert(target_fingerprint);
     if shrinking.steps() > 0 {
         check.name = format!("{} (shrunk in {} steps)", check.name, shrinking.steps());
     }
     runner.keep(&planned, check);
     Ok(())
-}
-
-/// The names of the checks a check failed.
-fn failing_checks(check: &Check) -> BTreeSet<String> {
-    check
-        .failures
-        .iter()
-        .filter_map(|f| f.check.clone())
-        .collect()
 }
 
 async fn send(

@@ -32,6 +32,7 @@ mod events;
 pub mod examples;
 pub mod exchange;
 pub mod exit;
+pub mod findings;
 mod fuzzing;
 pub mod generate;
 pub mod har;

@@ -38,6 +38,8 @@ pub(crate) struct State {
     created: usize,
     pub(crate) reference: Option<String>,
     table: BTreeMap<String, OperationCoverage>,
+    /// The fingerprints of the findings fuzzing already shrunk a case for.
+    pub(crate) shrunk: BTreeSet<String>,
 }
 
 impl State {
@@ -49,6 +51,7 @@ impl State {
             created: 0,
             reference: None,
             table: BTreeMap::new(),
+            shrunk: BTreeSet::new(),
         }
     }
 

@@ -199,6 +199,12 @@ pub struct Check {
     pub curl: Option<String>,
     /// How long the check took, in milliseconds.
     pub duration_ms: f64,
+    /// The checks that judged it (live exchanges), for the summary table.
+    #[serde(skip)]
+    pub judged: Vec<String>,
+    /// The checks that would have judged it but were left out.
+    #[serde(skip)]
+    pub deselected: Vec<String>,
 }
 
 impl Check {
@@ -216,6 +222,8 @@ impl Check {
             skipped_reason: None,
             curl: None,
             duration_ms: 0.0,
+            judged: Vec::new(),
+            deselected: Vec::new(),
         }
     }
 
@@ -270,6 +278,89 @@ pub struct OperationCoverage {
     pub negative_constraints: BTreeSet<String>,
 }
 
+/// One reproduction of a finding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Example {
+    /// The case's name.
+    pub name: String,
+    /// The request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestSummary>,
+    /// The response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseSummary>,
+    /// The failure as this case showed it.
+    pub failure: Failure,
+    /// A curl command that repeats it (the token written as
+    /// `$CONNECTIONS_TOKEN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
+    /// The case file written for it, for `conformance replay`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_file: Option<String>,
+    /// The case's place among the report's checks.
+    #[serde(skip)]
+    pub index: usize,
+}
+
+impl Example {
+    pub(crate) fn of(index: usize, check: &Check, failure: &Failure) -> Self {
+        Self {
+            name: check.name.clone(),
+            request: check.request.clone(),
+            response: check.response.clone(),
+            failure: failure.clone(),
+            curl: check.curl.clone(),
+            case_file: None,
+            index,
+        }
+    }
+
+    /// How big the reproduction is: the length of its curl line (method,
+    /// URL, headers, body), else of its name.
+    pub(crate) fn size(&self) -> usize {
+        self.curl.as_deref().unwrap_or(&self.name).len()
+    }
+}
+
+/// One fault, however many cases showed it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// A hash of the check, the operation and the locus: stable across
+    /// runs and seeds.
+    pub fingerprint: String,
+    /// The check that found it.
+    pub check: String,
+    /// The operation.
+    pub operation: String,
+    /// Where the disagreement is (see `findings::locus`).
+    pub locus: String,
+    /// How many cases hit it.
+    pub count: usize,
+    /// The seed of the run (`--seed` repeats it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// The smallest case that hit it.
+    pub example: Example,
+    /// The first case that hit it.
+    pub first: Example,
+}
+
+/// How one check fared on one operation's exchanges.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CheckCount {
+    /// The operation.
+    pub operation: String,
+    /// The check.
+    pub check: String,
+    /// Exchanges it judged and passed.
+    pub passed: usize,
+    /// Exchanges it judged and failed.
+    pub failed: usize,
+    /// Exchanges it would have judged but was left out of.
+    pub skipped: usize,
+}
+
 /// Counts of a report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -309,6 +400,8 @@ pub struct Report {
     /// The seed of a live run (`--seed` repeats it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// The failures grouped by root cause (live runs; empty when clean).
+    pub findings: Vec<Finding>,
     /// Each secret with what replaces it, longest secret first.
     #[serde(skip)]
     secrets: Vec<(String, &'static str)>,
@@ -328,6 +421,7 @@ impl Report {
             checks: Vec::new(),
             coverage: Vec::new(),
             seed: None,
+            findings: Vec::new(),
             secrets: Vec::new(),
         }
     }
@@ -377,6 +471,11 @@ impl Report {
         }
         self.summary.failed += 1;
         check.outcome = Outcome::Failed;
+        if let Some(name) = &failure.check
+            && !check.judged.contains(name)
+        {
+            check.judged.push(name.clone());
+        }
         check.failures.push(failure);
         Some(check)
     }
@@ -423,24 +522,150 @@ impl Report {
     /// [`progress_line`]; [`Report::render`] includes them).
     pub fn render_human(&self) -> String {
         let mut out = String::new();
-        out.push_str(&self.summary_line());
-        out.push('\n');
         if !self.coverage.is_empty() {
-            out.push('\n');
             out.push_str(&self.coverage_table());
+            out.push('\n');
         }
-        let failed: Vec<&Check> = self.failures().collect();
-        if !failed.is_empty() {
-            out.push_str("\nFailures:\n");
-            for check in failed {
+        if !self.findings.is_empty() {
+            out.push_str(&format!("Findings ({}):\n", self.findings.len()));
+            for (at, finding) in self.findings.iter().enumerate() {
                 out.push('\n');
-                out.push_str(&failure_detail(check));
+                out.push_str(&finding_detail(at + 1, finding));
+            }
+            out.push('\n');
+        } else {
+            let failed: Vec<&Check> = self.failures().collect();
+            if !failed.is_empty() {
+                out.push_str("Failures:\n");
+                for check in failed {
+                    out.push('\n');
+                    out.push_str(&failure_detail(check));
+                }
+                out.push('\n');
             }
         }
+        let table = self.checks_table();
+        if !table.is_empty() {
+            out.push_str(&table);
+            out.push('\n');
+        }
+        out.push_str(&self.summary_line());
+        out.push('\n');
         self.scrub(&out)
     }
 
-    /// "N checks: P passed, F failed, S skipped in T s".
+    /// Per operation and check: how many exchanges it passed, failed and
+    /// skipped (left out by `--checks`/`--exclude-checks`), in the order
+    /// the checks first judged; empty for a report without judged
+    /// exchanges (the examples suite).
+    pub fn check_counts(&self) -> Vec<CheckCount> {
+        let mut counts: Vec<CheckCount> = Vec::new();
+        let mut order: Vec<String> = Vec::new();
+        for check in &self.checks {
+            let operation = check.operation_id.as_deref().unwrap_or("-");
+            for (name, skipped) in check
+                .judged
+                .iter()
+                .map(|n| (n, false))
+                .chain(check.deselected.iter().map(|n| (n, true)))
+            {
+                if !order.contains(name) {
+                    order.push(name.clone());
+                }
+                let at = match counts
+                    .iter()
+                    .position(|c| c.operation == operation && &c.check == name)
+                {
+                    Some(at) => at,
+                    None => {
+                        counts.push(CheckCount {
+                            operation: operation.to_string(),
+                            check: name.clone(),
+                            ..CheckCount::default()
+                        });
+                        counts.len() - 1
+                    }
+                };
+                let count = &mut counts[at];
+                if skipped {
+                    count.skipped += 1;
+                } else if check
+                    .failures
+                    .iter()
+                    .any(|f| f.check.as_deref() == Some(name))
+                {
+                    count.failed += 1;
+                } else {
+                    count.passed += 1;
+                }
+            }
+        }
+        counts.sort_by_key(|c| {
+            (
+                order.iter().position(|n| *n == c.check),
+                c.operation.clone(),
+            )
+        });
+        counts
+    }
+
+    /// The summary table: a row per check, a column per operation, each
+    /// cell passed/failed/skipped (`-` where the check judges nothing of
+    /// the operation).
+    pub fn checks_table(&self) -> String {
+        let counts = self.check_counts();
+        if counts.is_empty() {
+            return String::new();
+        }
+        let mut operations: Vec<&str> = counts.iter().map(|c| c.operation.as_str()).collect();
+        operations.sort_unstable();
+        operations.dedup();
+        let mut checks: Vec<&str> = Vec::new();
+        for count in &counts {
+            if !checks.contains(&count.check.as_str()) {
+                checks.push(&count.check);
+            }
+        }
+        let mut rows = vec![
+            std::iter::once("check")
+                .chain(operations.iter().copied())
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        ];
+        for check in &checks {
+            let mut row = vec![check.to_string()];
+            for operation in &operations {
+                row.push(
+                    counts
+                        .iter()
+                        .find(|c| c.check == *check && c.operation == *operation)
+                        .map_or_else(
+                            || "-".to_string(),
+                            |c| format!("{}/{}/{}", c.passed, c.failed, c.skipped),
+                        ),
+                );
+            }
+            rows.push(row);
+        }
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::from("Checks (passed/failed/skipped per operation):\n");
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| format!("{cell:width$}"))
+                .collect();
+            out.push_str("  ");
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The verdict: passed or failed, the findings, the checks, the time
+    /// and the exit status.
     pub fn summary_line(&self) -> String {
         let Summary {
             total,
@@ -453,9 +678,19 @@ impl Report {
         } else {
             format!("{:.2} s", self.duration_ms / 1000.0)
         };
+        let verdict = if self.passed() { "passed" } else { "FAILED" };
+        let findings = match (self.findings.len(), self.passed()) {
+            (0, true) => "no finding, ".to_string(),
+            (0, false) => String::new(),
+            (1, _) => "1 finding, ".to_string(),
+            (n, _) => format!("{n} findings, "),
+        };
         format!(
-            "{} {total} checks against {}: {passed} passed, {failed} failed, {skipped} skipped in {took}",
-            self.suite, self.target
+            "{} {verdict} against {}: {findings}{total} checks ({passed} passed, {failed} failed, \
+             {skipped} skipped) in {took}; exit status {}",
+            self.suite,
+            self.target,
+            if self.passed() { 0 } else { 1 }
         )
     }
 
@@ -522,6 +757,67 @@ impl Report {
         out
     }
 
+    /// One JUnit test case per operation and check (stable names: no
+    /// time, no reference, the same for the same seed); a failing one
+    /// carries its findings, a check left out is skipped; steps that
+    /// could not be taken are skipped cases of their own.
+    fn add_check_cases(&self, suite: &mut quick_junit::TestSuite, counts: &[CheckCount]) {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus};
+        for count in counts {
+            let findings: Vec<(usize, &Finding)> = self
+                .findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.operation == count.operation && f.check == count.check)
+                .collect();
+            let status = if count.failed > 0 || !findings.is_empty() {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let message = match findings.first() {
+                    Some((_, first)) => format!(
+                        "{} finding(s) in {} of {} exchange(s): {}",
+                        findings.len(),
+                        count.failed,
+                        count.passed + count.failed,
+                        first.example.failure.message
+                    ),
+                    None => format!("{} exchange(s) failed", count.failed),
+                };
+                status.set_message(message);
+                status.set_type(count.check.as_str());
+                status.set_description(
+                    findings
+                        .iter()
+                        .map(|(at, finding)| finding_detail(at + 1, finding))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                status
+            } else if count.passed == 0 {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message("left out by --checks/--exclude-checks");
+                status
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut case = TestCase::new(count.check.as_str(), status);
+            case.set_classname(format!("{}.{}", self.suite, count.operation));
+            suite.add_test_case(case);
+        }
+        for check in self.checks.iter().filter(|c| c.outcome == Outcome::Skipped) {
+            let mut status = TestCaseStatus::skipped();
+            if let Some(reason) = &check.skipped_reason {
+                status.set_message(reason.as_str());
+            }
+            let mut case = TestCase::new(check.name.as_str(), status);
+            case.set_classname(format!(
+                "{}.{}",
+                self.suite,
+                check.operation_id.as_deref().unwrap_or("document")
+            ));
+            suite.add_test_case(case);
+        }
+    }
+
     fn render_junit(&self) -> String {
         use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut report = quick_junit::Report::new("conformance");
@@ -535,34 +831,39 @@ impl Report {
         if !self.coverage.is_empty() {
             suite.set_system_out(self.coverage_table());
         }
-        for check in &self.checks {
-            let status = match check.outcome {
-                Outcome::Passed => TestCaseStatus::success(),
-                Outcome::Skipped => {
-                    let mut status = TestCaseStatus::skipped();
-                    if let Some(reason) = &check.skipped_reason {
-                        status.set_message(reason.as_str());
+        let counts = self.check_counts();
+        if counts.is_empty() {
+            for check in &self.checks {
+                let status = match check.outcome {
+                    Outcome::Passed => TestCaseStatus::success(),
+                    Outcome::Skipped => {
+                        let mut status = TestCaseStatus::skipped();
+                        if let Some(reason) = &check.skipped_reason {
+                            status.set_message(reason.as_str());
+                        }
+                        status
                     }
-                    status
-                }
-                Outcome::Failed => {
-                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    if let Some(first) = check.failures.first() {
-                        status.set_message(first.message.as_str());
-                        status.set_type(format!("{:?}", first.kind).to_ascii_lowercase());
+                    Outcome::Failed => {
+                        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                        if let Some(first) = check.failures.first() {
+                            status.set_message(first.message.as_str());
+                            status.set_type(format!("{:?}", first.kind).to_ascii_lowercase());
+                        }
+                        status.set_description(failure_detail(check));
+                        status
                     }
-                    status.set_description(failure_detail(check));
-                    status
-                }
-            };
-            let mut case = TestCase::new(check.name.as_str(), status);
-            case.set_classname(format!(
-                "{}.{}",
-                self.suite,
-                check.operation_id.as_deref().unwrap_or("document")
-            ));
-            case.set_time(Duration::from_secs_f64(check.duration_ms / 1000.0));
-            suite.add_test_case(case);
+                };
+                let mut case = TestCase::new(check.name.as_str(), status);
+                case.set_classname(format!(
+                    "{}.{}",
+                    self.suite,
+                    check.operation_id.as_deref().unwrap_or("document")
+                ));
+                case.set_time(Duration::from_secs_f64(check.duration_ms / 1000.0));
+                suite.add_test_case(case);
+            }
+        } else {
+            self.add_check_cases(&mut suite, &counts);
         }
         report.add_test_suite(suite);
         report
@@ -674,6 +975,70 @@ fn path_of(url: &str) -> &str {
 }
 
 /// The full account of a failed check.
+/// A finding in detail: its check, operation and locus, what failed, how
+/// many cases hit it, its fingerprint and seed, and its smallest
+/// reproduction (request, response, curl line, case file, body).
+pub fn finding_detail(number: usize, finding: &Finding) -> String {
+    let example = &finding.example;
+    let mut out = format!(
+        "{number}. [{}] {}: {}\n",
+        finding.check, finding.operation, example.failure.message
+    );
+    out.push_str(&format!("   where: {}\n", finding.locus));
+    let cases = if finding.count == 1 {
+        "1 case".to_string()
+    } else {
+        format!("{} cases", finding.count)
+    };
+    out.push_str(&format!(
+        "   hit by {cases}; fingerprint {}",
+        finding.fingerprint
+    ));
+    if let Some(seed) = finding.seed {
+        out.push_str(&format!("; seed {seed}"));
+    }
+    out.push('\n');
+    out.push_str(&format!("   smallest: {}\n", example.name));
+    if let Some(request) = &example.request {
+        out.push_str(&format!("   {} {}", request.method, request.url));
+        if let Some(response) = &example.response {
+            out.push_str(&format!(" → {}", response.status));
+            if let Some(content_type) = &response.content_type {
+                out.push_str(&format!(" ({content_type})"));
+            }
+        }
+        out.push('\n');
+    }
+    if let Some(curl) = &example.curl {
+        out.push_str(&format!("   reproduce: {curl}\n"));
+    }
+    if let Some(path) = &example.case_file {
+        out.push_str(&format!("   case file: {path}\n"));
+    }
+    if let Some(response) = &example.response
+        && !response.body_excerpt.is_empty()
+    {
+        out.push_str("   body:\n");
+        let pretty = serde_json::from_str::<serde_json::Value>(&response.body_excerpt)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| response.body_excerpt.clone());
+        let lines: Vec<&str> = pretty.lines().collect();
+        for line in lines.iter().take(BODY_LINES) {
+            out.push_str(&format!("     {line}\n"));
+        }
+        if lines.len() > BODY_LINES {
+            out.push_str(&format!(
+                "     … ({} more lines)\n",
+                lines.len() - BODY_LINES
+            ));
+        }
+    }
+    out
+}
+
+/// A failed check in detail (the examples suite, whose failures are not
+/// grouped).
 pub fn failure_detail(check: &Check) -> String {
     let mut out = String::new();
     out.push_str("✗ ");

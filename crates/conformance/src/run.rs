@@ -207,6 +207,7 @@ impl<'a> Runner<'a> {
                     let mut failure = Failure::new(FailureKind::Transport, reason);
                     failure.check = Some(checks::NOT_A_SERVER_ERROR.to_string());
                     check.failures.push(failure);
+                    check.judged = vec![checks::NOT_A_SERVER_ERROR.to_string()];
                 }
                 return Ok((check.finish(started.elapsed()), Answer::default()));
             }
@@ -223,7 +224,10 @@ impl<'a> Runner<'a> {
             received: &received,
             body: body.as_ref(),
         };
-        check.failures = checks::judge(selection, &exchange);
+        let judgement = checks::judge(selection, &exchange);
+        check.failures = judgement.failures;
+        check.judged = judgement.judged.iter().map(|n| n.to_string()).collect();
+        check.deselected = judgement.deselected.iter().map(|n| n.to_string()).collect();
         Ok((
             check.finish(started.elapsed()),
             Answer {
@@ -255,17 +259,20 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Ends the run: the sinks write what they kept, the coverage rows and
-    /// the duration go into the report.
+    /// Ends the run: the failures are grouped into findings, the sinks
+    /// write what they kept, the coverage rows and the duration go into
+    /// the report.
     pub(crate) fn finish(
         mut self,
         coverage: Vec<OperationCoverage>,
         started: Instant,
     ) -> Result<Report, LiveError> {
+        let mut findings = crate::findings::group(&self.report.checks, self.report.seed);
         let mut notes = Vec::new();
         for sink in &mut self.sinks {
-            notes.extend(sink.finish()?);
+            notes.extend(sink.finish(&mut findings)?);
         }
+        self.report.findings = findings;
         for note in notes {
             self.note(&note);
         }

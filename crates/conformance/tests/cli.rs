@@ -301,6 +301,7 @@ async fn a_live_run_against_the_sandbox_exits_0_and_writes_json() {
             serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
         assert_eq!(report["suite"], "live");
         assert_eq!(report["summary"]["failed"], 0);
+        assert_eq!(report["findings"], json!([]));
         assert!(report["summary"]["passed"].as_u64().unwrap() >= 14);
         let everything = format!("{text}{}{report}", stderr(&output));
         assert!(!everything.contains(TOKEN), "the token leaked");
@@ -328,8 +329,8 @@ async fn a_broken_server_exits_1_with_details_and_a_curl_line() {
         let text = stdout(&output);
         assert_eq!(code(&output), exit::VIOLATIONS, "{text}");
         assert!(text.contains("✗ retrieveConnection: retrieve "), "{text}");
-        assert!(text.contains("Failures:"), "{text}");
-        assert!(text.contains("instance: /archived"), "{text}");
+        assert!(text.contains("Findings ("), "{text}");
+        assert!(text.contains("at /archived"), "{text}");
         assert!(
             text.contains("curl -sS -i -X GET")
                 && text.contains("\"Authorization: Bearer $CONNECTIONS_TOKEN\""),
@@ -337,9 +338,52 @@ async fn a_broken_server_exits_1_with_details_and_a_curl_line() {
         );
         assert!(!text.contains(TOKEN), "the token leaked: {text}");
 
-        let output = live(&["--base-url", &proxy.base_url, "--format", "junit"]).await;
+        let output = live(&["--base-url", &proxy.base_url, "--format", "json"]).await;
         assert_eq!(code(&output), exit::VIOLATIONS);
-        let xml = stdout(&output);
+        let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let findings = report["findings"].as_array().unwrap();
+        let schema = findings
+            .iter()
+            .find(|f| f["check"] == "response_schema_conformance")
+            .expect("the wrong type is a finding");
+        assert_eq!(schema["operation"], "retrieveConnection");
+        assert_eq!(schema["fingerprint"].as_str().unwrap().len(), 16);
+        assert!(schema["count"].as_u64().unwrap() >= 2, "{schema}");
+        assert_eq!(schema["example"]["failure"]["instance_path"], "/archived");
+
+        let junit_names = || async {
+            let output = live(&[
+                "--base-url",
+                &proxy.base_url,
+                "--format",
+                "junit",
+                "--seed",
+                "9",
+            ])
+            .await;
+            let xml = stdout(&output);
+            let names: Vec<String> = xml
+                .lines()
+                .filter(|line| line.trim_start().starts_with("<testcase"))
+                .map(|line| {
+                    line.trim()
+                        .trim_end_matches("/>")
+                        .trim_end_matches('>')
+                        .to_string()
+                })
+                .collect();
+            (output, xml, names)
+        };
+        let (output, xml, names) = junit_names().await;
+        assert_eq!(code(&output), exit::VIOLATIONS);
+        // Stable test names: the same seed against the same server gives
+        // the same names (no time, no server-assigned reference).
+        let (_, _, again) = junit_names().await;
+        assert_eq!(names, again);
+        assert!(
+            names.iter().all(|n| !n.contains("conformance-2")),
+            "{names:#?}"
+        );
         assert!(xml.starts_with("<?xml"), "{xml}");
         assert!(xml.contains("<failure"), "{xml}");
         assert!(

@@ -316,8 +316,9 @@ pub fn draw(
     strategy.new_tree(runner).ok()
 }
 
-/// The most candidates a failing case is shrunk through.
-pub const MAX_SHRINK_STEPS: usize = 256;
+/// The most candidates a failing case is shrunk through when nothing else
+/// is said (`--max-shrink-steps`).
+pub const DEFAULT_MAX_SHRINK_STEPS: usize = 64;
 
 /// Shrinking one failing value, proptest's way: simplify while the
 /// candidate still fails, step back (complicate) when it passes. The
@@ -326,19 +327,22 @@ pub const MAX_SHRINK_STEPS: usize = 256;
 pub struct Shrinking {
     tree: Box<dyn ValueTree<Value = Value>>,
     steps: usize,
+    limit: usize,
     done: bool,
     /// The smallest value found that still fails.
     pub smallest: Value,
 }
 
 impl Shrinking {
-    /// Starts from a tree whose current value fails.
-    pub fn start(mut tree: Box<dyn ValueTree<Value = Value>>) -> Self {
+    /// Starts from a tree whose current value fails; at most `limit`
+    /// candidates are tried.
+    pub fn start(mut tree: Box<dyn ValueTree<Value = Value>>, limit: usize) -> Self {
         let smallest = tree.current();
-        let done = !tree.simplify();
+        let done = limit == 0 || !tree.simplify();
         Self {
             tree,
             steps: 0,
+            limit,
             done,
             smallest,
         }
@@ -346,7 +350,7 @@ impl Shrinking {
 
     /// The next value to try, until shrinking is over.
     pub fn candidate(&self) -> Option<Value> {
-        (!self.done && self.steps < MAX_SHRINK_STEPS).then(|| self.tree.current())
+        (!self.done && self.steps < self.limit).then(|| self.tree.current())
     }
 
     /// Whether the last candidate failed too.
@@ -366,12 +370,14 @@ impl Shrinking {
     }
 }
 
-/// Shrinks a failing tree with a synchronous test (see [`Shrinking`]).
+/// Shrinks a failing tree with a synchronous test through at most `limit`
+/// candidates (see [`Shrinking`]).
 pub fn shrink(
     tree: Box<dyn ValueTree<Value = Value>>,
+    limit: usize,
     mut fails: impl FnMut(&Value) -> bool,
 ) -> Value {
-    let mut shrinking = Shrinking::start(tree);
+    let mut shrinking = Shrinking::start(tree, limit);
     while let Some(candidate) = shrinking.candidate() {
         let failed = fails(&candidate);
         shrinking.report(failed);
@@ -430,7 +436,7 @@ mod tests {
                 continue;
             }
             invalid += 1;
-            let smallest = shrink(tree, |v| !schema.is_valid(v));
+            let smallest = shrink(tree, 256, |v| !schema.is_valid(v));
             assert!(!schema.is_valid(&smallest), "{smallest}");
             drawn_size += drawn.to_string().len();
             shrunk_size += smallest.to_string().len();
@@ -461,7 +467,7 @@ mod tests {
             .filter_map(|_| draw(&strategy, &mut runner))
             .find(|t| fails(&t.current()))
             .expect("a drawn value fails");
-        let smallest = shrink(tree, fails);
+        let smallest = shrink(tree, 256, fails);
         assert_eq!(smallest["connectionTimeout"], json!(1001), "{smallest:#}");
         for optional in ["description", "socketTimeout", "headers"] {
             assert!(smallest.get(optional).is_none(), "{smallest:#}");
