@@ -27,7 +27,7 @@ use crate::{
     live::{LiveConfig, TOKEN_VARIABLE, fetch_access_token, run_live},
     payload::{Direction, PayloadVerdict, parse_json, payload_schema},
     preflight::TokenOrigin,
-    report::{Format, Report, progress_line},
+    report::{Format, Report, Verbosity, progress_line},
 };
 
 /// Checks an API server and the Connection API's OpenAPI document against
@@ -92,10 +92,17 @@ pub struct OutputArgs {
     /// The report's format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-    /// Write the report to this file instead of standard output
-    /// (progress and the summary still go to standard output).
+    /// Write the report to this file instead of standard output (the
+    /// findings and the verdict still go to standard output).
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// Print a line per case while the run goes (to standard error), and
+    /// the coverage table at the end.
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print the findings and the verdict only.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 impl Default for OutputArgs {
@@ -103,6 +110,19 @@ impl Default for OutputArgs {
         Self {
             format: Format::Human,
             output: None,
+            verbose: false,
+            quiet: false,
+        }
+    }
+}
+
+impl OutputArgs {
+    /// How much is printed for people.
+    pub fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
         }
     }
 }
@@ -614,55 +634,48 @@ pub fn load_contract(document: &DocumentArgs) -> Result<(Contract, String), CliE
     Ok((contract, shown))
 }
 
-/// Writes a finished report: to `--output` (and the summary to standard
-/// output) or to standard output. `streamed` says whether the progress
-/// lines were already printed.
+/// Writes a finished report. People's part (the findings, the checks
+/// table and the verdict, as much as the verbosity says) goes to standard
+/// output, unless standard output is the report itself (`--format json`
+/// or `junit` without `--output`), when the verdict goes to standard error
+/// so that the report stays clean. `streamed` says whether the lines of
+/// each case were already printed while the run went (to standard error);
+/// when they were not (the examples suite), a verbose run prints them now.
 pub fn emit(report: &Report, output: &OutputArgs, streamed: bool) -> Result<(), CliError> {
-    let lines: String = report
-        .checks
-        .iter()
-        .map(|c| format!("{}\n", report.scrub(&progress_line(c))))
-        .collect();
+    let verbosity = output.verbosity();
     let full = report.render(output.format);
-    let console_is_report = output.output.is_none() && output.format != Format::Human;
-    let mut console: Box<dyn Write> = if console_is_report {
-        Box::new(std::io::stderr())
-    } else {
-        Box::new(std::io::stdout())
-    };
-    // Progress and summary are for people; they never mix into a JSON or
-    // JUnit report on standard output.
-    if !streamed {
-        let _ = console.write_all(lines.as_bytes());
+    let mut people = String::new();
+    if !streamed && verbosity == Verbosity::Verbose {
+        for check in &report.checks {
+            people.push_str(&report.scrub(&progress_line(check)));
+            people.push('\n');
+        }
+        people.push('\n');
     }
+    people.push_str(&report.render_summary(verbosity));
     match &output.output {
         Some(path) => {
             std::fs::write(path, &full).map_err(|source| CliError::Write {
                 path: path.display().to_string(),
                 source,
             })?;
-            if output.format == Format::Human {
-                let _ = writeln!(console);
-                let _ = console.write_all(report.render_human().as_bytes());
-            } else {
-                let _ = writeln!(console, "\n{}", report.summary_line());
-            }
-            let _ = writeln!(console, "report written to {}", path.display());
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(people.as_bytes());
+            let _ = writeln!(stdout, "report written to {}", path.display());
+            let _ = stdout.flush();
         }
-        None => match output.format {
-            Format::Human => {
-                let _ = writeln!(console);
-                let _ = console.write_all(report.render_human().as_bytes());
-            }
-            _ => {
-                let _ = writeln!(console, "\n{}", report.summary_line());
-                let mut stdout = std::io::stdout();
-                let _ = stdout.write_all(full.as_bytes());
-                let _ = stdout.flush();
-            }
-        },
+        None if output.format == Format::Human => {
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(people.as_bytes());
+            let _ = stdout.flush();
+        }
+        None => {
+            eprintln!("{}", report.summary_line());
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(full.as_bytes());
+            let _ = stdout.flush();
+        }
     }
-    let _ = console.flush();
     Ok(())
 }
 
@@ -839,15 +852,11 @@ pub fn live(args: &LiveArgs) -> u8 {
         probe_url: args.probe_url.clone(),
         client_secret: args.auth.client_secret.clone(),
         generative,
+        verbosity: args.output.verbosity(),
     };
-    let to_stderr = args.output.output.is_none() && args.output.format != Format::Human;
-    let result = runtime.block_on(run_live(&contract, &config, |line| {
-        if to_stderr {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
-    }));
+    // Progress is for people and goes to standard error, so that standard
+    // output holds the report alone when it is one.
+    let result = runtime.block_on(run_live(&contract, &config, |line| eprintln!("{line}")));
     let report = match result {
         Ok(report) => report,
         Err(error) => return could_not_run(&error),

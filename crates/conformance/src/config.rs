@@ -6,7 +6,7 @@ use std::{collections::BTreeSet, path::PathBuf, str::FromStr, time::Duration};
 use serde::Serialize;
 use url::Url;
 
-use crate::{checks::CheckSelection, preflight::TokenOrigin};
+use crate::{checks::CheckSelection, preflight::TokenOrigin, report::Verbosity};
 
 /// What the live suite runs against.
 #[derive(Clone, Debug)]
@@ -31,6 +31,9 @@ pub struct LiveConfig {
     pub client_secret: Option<String>,
     /// What runs, which checks are reported, the seed and the bounds.
     pub generative: GenerativeConfig,
+    /// How much the progress function is given: a line per phase
+    /// (normal), per case (verbose), or nothing (quiet).
+    pub verbosity: Verbosity,
 }
 
 impl LiveConfig {
@@ -45,6 +48,7 @@ impl LiveConfig {
             probe_url: None,
             client_secret: None,
             generative: GenerativeConfig::default(),
+            verbosity: Verbosity::default(),
         }
     }
 }

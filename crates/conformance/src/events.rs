@@ -6,14 +6,18 @@
 //! check (secrets redacted), [`CaseFiles`] keeps every failing exchange and
 //! writes it as a case file when the run ends.
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::PathBuf,
+    time::Instant,
+};
 
 use crate::{
     cases::{CaseFile, write_cases},
     error::LiveError,
     exchange::Planned,
-    findings::Finding,
-    report::{Check, progress_line, scrub},
+    findings::{Finding, fingerprints},
+    report::{Check, Verbosity, progress_line, scrub},
 };
 
 /// Something that happened in a run.
@@ -31,6 +35,10 @@ pub(crate) enum Event<'a> {
     },
     /// A failure found across exchanges was added to this check.
     Amended(&'a Check),
+    /// A phase begins.
+    PhaseStarted(&'a str),
+    /// The phase that began last is over.
+    PhaseEnded,
 }
 
 /// A consumer of events.
@@ -50,27 +58,73 @@ pub(crate) trait Sink: Send {
 /// Each secret with what replaces it.
 pub(crate) type Secrets = Vec<(String, &'static str)>;
 
-/// One line per check and per note, secrets redacted, to a function.
+/// Lines for people, secrets redacted, to a function, as much as the
+/// verbosity says: a line per case (verbose), or a line per phase with
+/// its operations, cases, the findings so far and the time (normal), or
+/// nothing (quiet); notes (the seed, what was written) unless quiet.
 pub(crate) struct Progress<F> {
     print: F,
     secrets: Secrets,
+    verbosity: Verbosity,
+    /// The phase running: its name, start, operations and cases.
+    phase: Option<(String, Instant, BTreeSet<String>, usize)>,
+    /// The fingerprints of every failure so far.
+    findings: BTreeSet<String>,
 }
 
 impl<F: FnMut(&str) + Send> Progress<F> {
-    pub(crate) fn new(print: F, secrets: Secrets) -> Self {
-        Self { print, secrets }
+    pub(crate) fn new(print: F, secrets: Secrets, verbosity: Verbosity) -> Self {
+        Self {
+            print,
+            secrets,
+            verbosity,
+            phase: None,
+            findings: BTreeSet::new(),
+        }
+    }
+
+    fn print(&mut self, line: &str) {
+        let line = scrub(line, &self.secrets);
+        (self.print)(&line);
     }
 }
 
 impl<F: FnMut(&str) + Send> Sink for Progress<F> {
     fn event(&mut self, event: &Event<'_>) {
-        let line = match event {
-            Event::Note(line) => scrub(line, &self.secrets),
-            Event::Checked { check, .. } | Event::Amended(check) => {
-                scrub(&progress_line(check), &self.secrets)
+        if let Event::Checked { check, .. } | Event::Amended(check) = event {
+            self.findings.extend(fingerprints(check));
+        }
+        if let (Event::Checked { check, .. }, Some((_, _, operations, cases))) =
+            (event, &mut self.phase)
+        {
+            *cases += 1;
+            if let Some(operation) = &check.operation_id {
+                operations.insert(operation.clone());
             }
-        };
-        (self.print)(&line);
+        }
+        match (event, self.verbosity) {
+            (_, Verbosity::Quiet) => {}
+            (Event::Note(line), _) => self.print(line),
+            (Event::Checked { check, .. } | Event::Amended(check), Verbosity::Verbose) => {
+                self.print(&progress_line(check));
+            }
+            (Event::PhaseStarted(name), _) => {
+                self.phase = Some((name.to_string(), Instant::now(), BTreeSet::new(), 0));
+            }
+            (Event::PhaseEnded, _) => {
+                if let Some((name, started, operations, cases)) = self.phase.take() {
+                    let findings = self.findings.len();
+                    let line = format!(
+                        "{name}: {} operation(s), {cases} case(s), {findings} finding(s) so far, \
+                         {:.1} s",
+                        operations.len(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    self.print(&line);
+                }
+            }
+            (Event::Checked { .. } | Event::Amended(_), Verbosity::Normal) => {}
+        }
     }
 }
 

@@ -47,7 +47,7 @@ pub async fn run_live(
 ) -> Result<Report, LiveError> {
     let generative = &config.generative;
     let mut runner = Runner::new(contract, config, "live")?;
-    runner.add_sink(Progress::new(progress, runner.secrets()));
+    runner.add_sink(Progress::new(progress, runner.secrets(), config.verbosity));
     if let Some(dir) = &generative.case_dir {
         runner.add_sink(CaseFiles::new(dir.clone(), generative.seed, &config.token));
     }
@@ -58,32 +58,32 @@ pub async fn run_live(
         "seed {} (repeat this run with --seed {})",
         generative.seed, generative.seed
     ));
-    if generative.runs(Phase::Stateful) {
-        if config.read_only {
-            crate::scenario::read_only_scenario(&mut runner).await?;
-        } else {
-            crate::scenario::full_scenario(&mut runner).await?;
-        }
-        crate::scenario::negative_checks(&mut runner).await?;
-    }
     let mut state = State::new(generative.seed);
-    let (examples, coverage, fuzzing) = (
-        generative.runs(Phase::Examples),
-        generative.runs(Phase::Coverage),
-        generative.runs(Phase::Fuzzing),
-    );
-    if (examples || coverage || fuzzing) && !config.read_only {
-        crate::phases::setup(&mut runner, &mut state).await?;
-    }
-    if examples {
-        crate::phases::examples_phase(&mut runner, &mut state).await?;
-    }
-    if coverage {
-        crate::phases::coverage_phase(&mut runner, &mut state).await?;
-        crate::phases::unsupported_methods(&mut runner).await?;
-    }
-    if fuzzing {
-        crate::fuzzing::fuzzing_phase(&mut runner, &mut state).await?;
+    let mut addressed = false;
+    for phase in Phase::ALL.into_iter().filter(|p| generative.runs(*p)) {
+        runner.begin_phase(phase.name());
+        if phase != Phase::Stateful && !addressed && !config.read_only {
+            // The connection the generative phases address.
+            crate::phases::setup(&mut runner, &mut state).await?;
+            addressed = true;
+        }
+        match phase {
+            Phase::Stateful => {
+                if config.read_only {
+                    crate::scenario::read_only_scenario(&mut runner).await?;
+                } else {
+                    crate::scenario::full_scenario(&mut runner).await?;
+                }
+                crate::scenario::negative_checks(&mut runner).await?;
+            }
+            Phase::Examples => crate::phases::examples_phase(&mut runner, &mut state).await?,
+            Phase::Coverage => {
+                crate::phases::coverage_phase(&mut runner, &mut state).await?;
+                crate::phases::unsupported_methods(&mut runner).await?;
+            }
+            Phase::Fuzzing => crate::fuzzing::fuzzing_phase(&mut runner, &mut state).await?,
+        }
+        runner.end_phase();
     }
     let rows = state.coverage_table(contract, runner.checks());
     if let (Some(path), Some(har)) = (&generative.har, runner.har()) {

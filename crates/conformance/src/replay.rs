@@ -37,7 +37,11 @@ pub async fn replay(
     progress: impl FnMut(&str) + Send,
 ) -> Result<(Vec<Verdict>, Report), LiveError> {
     let mut runner = Runner::new(contract, config, "replay")?;
-    runner.add_sink(Progress::new(progress, runner.secrets()));
+    runner.add_sink(Progress::new(
+        progress,
+        runner.secrets(),
+        crate::report::Verbosity::Verbose,
+    ));
     runner.preflight().await?;
     let mut verdicts = Vec::new();
     for case in cases {

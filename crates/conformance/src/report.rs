@@ -39,6 +39,20 @@ pub enum Format {
     Junit,
 }
 
+/// How much a run prints for people.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    /// The findings and the verdict.
+    Quiet,
+    /// A line per phase while it runs; then the findings, the checks table
+    /// and the verdict.
+    #[default]
+    Normal,
+    /// A line per case while it runs; then the coverage table, the
+    /// findings, the checks table and the verdict.
+    Verbose,
+}
+
 /// Whether a check passed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -517,12 +531,19 @@ impl Report {
         self.scrub(&text)
     }
 
-    /// The summary and the detail of each failure, without the progress
-    /// lines (those are printed while the suite runs, see
-    /// [`progress_line`]; [`Report::render`] includes them).
+    /// Everything but the progress lines (those are printed while the
+    /// suite runs, see [`progress_line`]; [`Report::render`] includes
+    /// them): [`Report::render_summary`] at its most verbose.
     pub fn render_human(&self) -> String {
+        self.render_summary(Verbosity::Verbose)
+    }
+
+    /// What people read at the end of a run, as much as `verbosity` says:
+    /// the coverage table (verbose), the findings (or, for the examples
+    /// suite, each failure), the checks table (not quiet), the verdict.
+    pub fn render_summary(&self, verbosity: Verbosity) -> String {
         let mut out = String::new();
-        if !self.coverage.is_empty() {
+        if verbosity == Verbosity::Verbose && !self.coverage.is_empty() {
             out.push_str(&self.coverage_table());
             out.push('\n');
         }
@@ -545,7 +566,7 @@ impl Report {
             }
         }
         let table = self.checks_table();
-        if !table.is_empty() {
+        if verbosity != Verbosity::Quiet && !table.is_empty() {
             out.push_str(&table);
             out.push('\n');
         }

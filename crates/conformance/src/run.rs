@@ -157,6 +157,16 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// A phase begins (the sinks count its cases).
+    pub(crate) fn begin_phase(&mut self, name: &str) {
+        self.announce(Event::PhaseStarted(name));
+    }
+
+    /// The phase that began last is over.
+    pub(crate) fn end_phase(&mut self) {
+        self.announce(Event::PhaseEnded);
+    }
+
     /// A line for people (the seed, what was written).
     pub(crate) fn note(&mut self, line: &str) {
         self.announce(Event::Note(line));

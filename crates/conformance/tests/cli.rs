@@ -86,6 +86,15 @@ async fn the_committed_examples_pass() {
             stdout(&output),
             stderr(&output)
         );
+        // By default, the verdict alone.
+        assert_eq!(stdout(&output).lines().count(), 1, "{}", stdout(&output));
+        assert!(
+            stdout(&output)
+                .contains("examples passed against openapi/connections.json: no finding"),
+            "{}",
+            stdout(&output)
+        );
+        let output = conformance(&["examples", "--verbose"], None).await;
         assert!(
             stdout(&output).contains(", 0 failed,"),
             "{}",
@@ -166,7 +175,7 @@ async fn fixtures_beside_the_document_are_validated() {
             "201.json",
             &json!({"name": 1}),
         );
-        let output = conformance(&["examples", "--document", &path], None).await;
+        let output = conformance(&["examples", "--document", &path, "--verbose"], None).await;
         let text = stdout(&output);
         assert_eq!(code(&output), exit::VIOLATIONS, "{text}");
         assert!(
@@ -293,10 +302,17 @@ async fn a_live_run_against_the_sandbox_exits_0_and_writes_json() {
         .await;
         let text = stdout(&output);
         assert_eq!(code(&output), exit::PASSED, "{text}{}", stderr(&output));
+        // A line per phase on standard error; the verdict on standard
+        // output, with where the report went.
+        let progress = stderr(&output);
         assert!(
-            text.contains("✓ createConnection: create conformance-"),
-            "{text}"
+            progress.contains("stateful: 5 operation(s), ")
+                && progress.contains("0 finding(s) so far"),
+            "{progress}"
         );
+        assert!(!progress.contains("✓ createConnection"), "{progress}");
+        assert!(text.contains("live passed against"), "{text}");
+        assert!(text.contains("report written to"), "{text}");
         let report: Value =
             serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
         assert_eq!(report["suite"], "live");
@@ -325,10 +341,14 @@ async fn a_broken_server_exits_1_with_details_and_a_curl_line() {
             }),
         )
         .await;
-        let output = live(&["--base-url", &proxy.base_url]).await;
+        let output = live(&["--base-url", &proxy.base_url, "--verbose"]).await;
         let text = stdout(&output);
         assert_eq!(code(&output), exit::VIOLATIONS, "{text}");
-        assert!(text.contains("✗ retrieveConnection: retrieve "), "{text}");
+        assert!(
+            stderr(&output).contains("✗ retrieveConnection: retrieve "),
+            "{}",
+            stderr(&output)
+        );
         assert!(text.contains("Findings ("), "{text}");
         assert!(text.contains("at /archived"), "{text}");
         assert!(
@@ -391,9 +411,9 @@ async fn a_broken_server_exits_1_with_details_and_a_curl_line() {
             "{xml}"
         );
         assert!(!xml.contains(TOKEN));
-        // Progress goes to stderr so that stdout stays a report.
+        // People's part goes to stderr so that stdout stays a report.
         assert!(
-            stderr(&output).contains("✗ retrieveConnection"),
+            stderr(&output).contains("live FAILED against"),
             "{}",
             stderr(&output)
         );
@@ -581,6 +601,34 @@ async fn an_unknown_check_is_a_usage_error_listing_the_valid_ones() {
         for unit in connections_conformance::checks::REGISTRY {
             assert!(reason.contains(unit.name), "{} not in {reason}", unit.name);
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn quiet_prints_the_verdict_only_and_verbose_every_case() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let output = live(&["--base-url", sandbox.base_url(), "--quiet"]).await;
+        assert_eq!(code(&output), exit::PASSED, "{}", stderr(&output));
+        assert_eq!(stderr(&output), "");
+        let text = stdout(&output);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with("live passed against "), "{text}");
+
+        let output = live(&["--base-url", sandbox.base_url(), "--verbose"]).await;
+        assert_eq!(code(&output), exit::PASSED, "{}", stderr(&output));
+        let progress = stderr(&output);
+        assert!(
+            progress.contains("✓ createConnection: create conformance-"),
+            "{progress}"
+        );
+        assert!(
+            stdout(&output).contains("Coverage (seed "),
+            "{}",
+            stdout(&output)
+        );
+        sandbox.shutdown().await.unwrap();
     })
     .await;
 }
