@@ -196,10 +196,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 sandbox.token()
             )?;
         }
+        // Client credentials are always served: say where, so that a
+        // client (`conformance live --token-url`) finds the endpoint.
+        writeln!(
+            out,
+            "token URL for client credentials: {base}/oauth/token (conformance live --token-url)"
+        )?;
         if generated_client {
             writeln!(
                 out,
-                "OAuth client for POST {base}/oauth/token: client_id={} client_secret={}",
+                "client credentials (generated): client_id={} client_secret={}",
                 sandbox.client_id(),
                 sandbox.client_secret()
             )?;

@@ -132,6 +132,59 @@ async fn without_a_token_one_is_generated_and_printed_with_a_curl_line() {
             .await
             .is_ok()
     );
+    assert!(
+        printed.contains(&format!(
+            "token URL for client credentials: {}/oauth/token (conformance live --token-url)",
+            running.base
+        )),
+        "{printed:#?}"
+    );
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("client credentials (generated): client_id=")),
+        "{printed:#?}"
+    );
+    running.child.kill().await.unwrap();
+    within(running.child.wait()).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_token_url_is_printed_with_given_client_credentials_too() {
+    let mut running = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--token",
+        "t",
+        "--client-id",
+        "ci-client",
+        "--client-secret",
+        "ci-secret-0123456789",
+    ])
+    .await;
+    let mut printed = Vec::new();
+    while let Some(line) = within(running.stdout.next_line()).await.unwrap() {
+        let done = line.starts_with("API reference");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        printed.iter().any(|l| l
+            == &format!(
+                "token URL for client credentials: {}/oauth/token (conformance live --token-url)",
+                running.base
+            )),
+        "{printed:#?}"
+    );
+    // Given credentials are not printed back.
+    assert!(
+        !printed.iter().any(|l| l.contains("ci-secret-0123456789")),
+        "{printed:#?}"
+    );
     running.child.kill().await.unwrap();
     within(running.child.wait()).await.unwrap();
 }
