@@ -1,5 +1,5 @@
 //! The rules of the breaking-change gate: their identifiers, changelog
-//! groups and classifications. `README.md` lists them.
+//! groups and classifications. `docs/breaking-rules.md` lists them.
 
 use serde::Serialize;
 
@@ -77,7 +77,8 @@ macro_rules! rules {
                 };
             )*
         }
-        /// Every rule of the gate, in the order the README lists them.
+        /// Every rule of the gate, in the order `docs/breaking-rules.md` lists
+        /// them.
         pub const RULES: &[Rule] = &[$(rule::$name),*];
     };
 }

@@ -1385,15 +1385,15 @@ fn the_human_report_lists_breaking_findings_first_with_both_pointers() {
 }
 
 #[test]
-fn the_readme_lists_every_rule() {
-    let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+fn the_rules_page_lists_every_rule() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/breaking-rules.md"),
     )
     .unwrap();
     for rule in RULES {
         assert!(
-            readme.contains(&format!("| `{}` | ", rule.id)),
-            "README.md does not list {}",
+            page.contains(&format!("| `{}` | ", rule.id)),
+            "docs/breaking-rules.md does not list {}",
             rule.id
         );
     }
