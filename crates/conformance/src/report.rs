@@ -1036,24 +1036,32 @@ pub fn finding_detail(number: usize, finding: &Finding) -> String {
     if let Some(path) = &example.case_file {
         out.push_str(&format!("   case file: {path}\n"));
     }
-    if let Some(response) = &example.response
-        && !response.body_excerpt.is_empty()
-    {
-        out.push_str("   body:\n");
-        let pretty = serde_json::from_str::<serde_json::Value>(&response.body_excerpt)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| response.body_excerpt.clone());
-        let lines: Vec<&str> = pretty.lines().collect();
-        for line in lines.iter().take(BODY_LINES) {
-            out.push_str(&format!("     {line}\n"));
-        }
-        if lines.len() > BODY_LINES {
-            out.push_str(&format!(
-                "     … ({} more lines)\n",
-                lines.len() - BODY_LINES
-            ));
-        }
+    if let Some(response) = &example.response {
+        out.push_str(&body_lines(response, "   "));
+    }
+    out
+}
+
+/// A response body for people, pretty-printed when it is JSON, at most
+/// [`BODY_LINES`] lines, each under `indent` (nothing for an empty body).
+fn body_lines(response: &ResponseSummary, indent: &str) -> String {
+    if response.body_excerpt.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("{indent}body:\n");
+    let pretty = serde_json::from_str::<serde_json::Value>(&response.body_excerpt)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| response.body_excerpt.clone());
+    let lines: Vec<&str> = pretty.lines().collect();
+    for line in lines.iter().take(BODY_LINES) {
+        out.push_str(&format!("{indent}  {line}\n"));
+    }
+    if lines.len() > BODY_LINES {
+        out.push_str(&format!(
+            "{indent}  … ({} more lines)\n",
+            lines.len() - BODY_LINES
+        ));
     }
     out
 }
@@ -1109,24 +1117,8 @@ pub fn failure_detail(check: &Check) -> String {
             out.push_str(&format!("      keyword:  {keyword} at {location}\n"));
         }
     }
-    if let Some(response) = &check.response
-        && !response.body_excerpt.is_empty()
-    {
-        out.push_str("  body:\n");
-        let pretty = serde_json::from_str::<serde_json::Value>(&response.body_excerpt)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| response.body_excerpt.clone());
-        let lines: Vec<&str> = pretty.lines().collect();
-        for line in lines.iter().take(BODY_LINES) {
-            out.push_str(&format!("    {line}\n"));
-        }
-        if lines.len() > BODY_LINES {
-            out.push_str(&format!(
-                "    … ({} more lines)\n",
-                lines.len() - BODY_LINES
-            ));
-        }
+    if let Some(response) = &check.response {
+        out.push_str(&body_lines(response, "  "));
     }
     if let Some(curl) = &check.curl {
         out.push_str("  reproduce:\n");

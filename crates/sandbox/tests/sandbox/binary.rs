@@ -47,6 +47,19 @@ async fn spawn(args: &[&str]) -> Running {
     }
 }
 
+/// The lines printed at start after the first, up to the API reference.
+async fn start_lines(running: &mut Running) -> Vec<String> {
+    let mut printed = Vec::new();
+    while let Some(line) = within(running.stdout.next_line()).await.unwrap() {
+        let done = line.starts_with("API reference");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    printed
+}
+
 fn db_args<'a>(db: &'a Path, token: &'a str) -> Vec<&'a str> {
     vec![
         "--listen",
@@ -106,14 +119,7 @@ async fn acknowledged_writes_survive_a_sigkill() {
 #[tokio::test]
 async fn without_a_token_one_is_generated_and_printed_with_a_curl_line() {
     let mut running = spawn(&["--listen", "127.0.0.1:0", "--db", ":memory:"]).await;
-    let mut printed = Vec::new();
-    while let Some(line) = within(running.stdout.next_line()).await.unwrap() {
-        let done = line.starts_with("API reference");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
+    let printed = start_lines(&mut running).await;
     let token = printed
         .iter()
         .find_map(|l| l.strip_prefix("access token (generated): "))
@@ -164,14 +170,7 @@ async fn the_token_url_is_printed_with_given_client_credentials_too() {
         "ci-secret-0123456789",
     ])
     .await;
-    let mut printed = Vec::new();
-    while let Some(line) = within(running.stdout.next_line()).await.unwrap() {
-        let done = line.starts_with("API reference");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
+    let printed = start_lines(&mut running).await;
     assert!(
         printed.iter().any(|l| l
             == &format!(
