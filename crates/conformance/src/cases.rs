@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::{
     exchange::{Body, Credentials, Expectation, Intent, Planned},
-    report::{Check, REDACTED_TOKEN},
+    report::{Check, Redactor},
 };
 
 /// The format of case files this version writes and reads.
@@ -117,11 +117,11 @@ pub enum CaseError {
 }
 
 impl CaseFile {
-    /// The case of a failed check; `token` is written as
-    /// `$CONNECTIONS_TOKEN` wherever it appears.
-    pub(crate) fn new(planned: &Planned, check: &Check, seed: u64, token: &str) -> Self {
-        let secrets = [(token.to_string(), REDACTED_TOKEN)];
-        let scrub = |text: &str| crate::report::scrub(text, &secrets);
+    /// The case of a failed check; every secret of `secrets` (the tokens,
+    /// the client secret) is written as its placeholder
+    /// (`$CONNECTIONS_TOKEN`) wherever it appears.
+    pub(crate) fn new(planned: &Planned, check: &Check, seed: u64, secrets: &Redactor) -> Self {
+        let scrub = |text: &str| secrets.scrub(text);
         let mut checks: Vec<String> = check
             .failures
             .iter()
@@ -305,7 +305,7 @@ mod tests {
         planned.expectations = vec![Expectation::NextRevision { before: 2 }];
         planned.label = Some("after the rename".into());
         let check = Check::new("retrieve", Some("retrieveConnection"));
-        let written = CaseFile::new(&planned, &check, 5, "tok");
+        let written = CaseFile::new(&planned, &check, 5, &Redactor::default());
         let text = serde_json::to_value(&written).unwrap();
         assert_eq!(text["request"]["intent"], "just_created");
         assert_eq!(

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::{
     contract::{Contract, is_json_media_type, media_type_essence},
-    exchange::{Exchange, Expectation, Intent},
+    exchange::{Credentials, Exchange, Expectation, Intent},
     payload::parse_json,
     report::{Failure, FailureKind},
 };
@@ -129,9 +129,9 @@ pub const REGISTRY: &[CheckUnit] = &[
     },
     CheckUnit {
         name: IGNORED_AUTH,
-        description: "a request with a token the server never issued gets 401",
-        applies: |e| e.planned.intent == Intent::WrongToken,
-        run: |e| expected_status(e, IGNORED_AUTH),
+        description: "a token the server never issued gets 401; the run's own token does not",
+        applies: |e| e.planned.intent == Intent::WrongToken || refuses_the_runs_token(e),
+        run: ignored_auth,
     },
     CheckUnit {
         name: UNSUPPORTED_METHOD,
@@ -376,10 +376,34 @@ fn response_schema_conformance(exchange: &Exchange<'_>) -> Vec<Failure> {
 fn named_elsewhere(exchange: &Exchange<'_>) -> bool {
     let status = exchange.received.status;
     status >= 500
+        || refuses_the_runs_token(exchange)
         || exchange
             .contract
             .operation(&exchange.planned.operation)
             .is_ok_and(|operation| operation.response(status).is_none())
+}
+
+/// Whether the server answered 401 to the run's own token (renewed once
+/// first when it comes from client credentials): `ignored_auth`'s, never a
+/// refused or accepted body.
+fn refuses_the_runs_token(exchange: &Exchange<'_>) -> bool {
+    exchange.received.status == 401
+        && exchange.planned.credentials == Credentials::Token
+        && !exchange.status_expected()
+        && documented_operation(exchange)
+}
+
+fn ignored_auth(exchange: &Exchange<'_>) -> Vec<Failure> {
+    if exchange.planned.intent == Intent::WrongToken {
+        return expected_status(exchange, IGNORED_AUTH);
+    }
+    vec![Failure::new(
+        FailureKind::Status,
+        format!(
+            "{} answered 401 to the run's own token (a fresh one, with client credentials)",
+            exchange.planned.operation
+        ),
+    )]
 }
 
 /// The status is one of the expected ones (see [`named_elsewhere`]): the
@@ -706,7 +730,7 @@ mod tests {
     use url::Url;
 
     use super::*;
-    use crate::exchange::{Credentials, Planned, Received};
+    use crate::exchange::{Planned, Received};
 
     static CONTRACT: LazyLock<Contract> =
         LazyLock::new(|| Contract::from_json(crate::COMMITTED_DOCUMENT).unwrap());
@@ -1029,6 +1053,24 @@ mod tests {
             );
             assert!(failures(check, &planned, &received(401, JSON, &error(401))).is_empty());
         }
+    }
+
+    #[test]
+    fn a_401_to_the_runs_own_token_is_ignored_auth_not_a_refused_body() {
+        let planned = planned("createConnection", Method::POST, "/v2/connections", &[201]);
+        let refused = received(401, JSON, &error(401));
+        assert_eq!(
+            failures(IGNORED_AUTH, &planned, &refused)[0].message,
+            "createConnection answered 401 to the run's own token (a fresh one, with client \
+             credentials)"
+        );
+        assert!(failures(POSITIVE_DATA_ACCEPTANCE, &planned, &refused).is_empty());
+        // Expected 401s (a missing token) are not this.
+        let mut missing = planned.clone();
+        missing.credentials = Credentials::Missing;
+        missing.intent = Intent::NoToken;
+        missing.expected = vec![401];
+        assert!(failures(IGNORED_AUTH, &missing, &refused).is_empty());
     }
 
     #[test]

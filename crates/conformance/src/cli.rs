@@ -24,7 +24,7 @@ use crate::{
     contract::Contract,
     examples::check_examples,
     exit,
-    live::{LiveConfig, TOKEN_VARIABLE, fetch_access_token, run_live},
+    live::{LiveConfig, TOKEN_VARIABLE, run_live, token_provider},
     payload::{Direction, PayloadVerdict, parse_json, payload_schema},
     preflight::TokenOrigin,
     report::{Format, Report, Verbosity, progress_line},
@@ -822,7 +822,7 @@ pub fn live(args: &LiveArgs) -> u8 {
         Err(error) => return could_not_run(&error),
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let (runtime, token, token_origin) = match runtime_and_token(&args.auth, timeout) {
+    let (runtime, token) = match runtime_and_token(&args.auth, timeout) {
         Ok(ready) => ready,
         Err(code) => return code,
     };
@@ -845,8 +845,9 @@ pub fn live(args: &LiveArgs) -> u8 {
     };
     let config = LiveConfig {
         base_url,
-        token,
-        token_origin,
+        token: token.token,
+        token_provider: token.provider,
+        token_origin: token.origin,
         read_only: args.read_only,
         timeout,
         probe_url: args.probe_url.clone(),
@@ -867,14 +868,22 @@ pub fn live(args: &LiveArgs) -> u8 {
     }
 }
 
-/// The runtime of a run against a server, its bearer token and where the
-/// token came from: the one given, or one fetched with the client
-/// credentials given (none when neither is). `Err` is the exit code, the
+/// What a run authenticates with: the bearer token, where it came from,
+/// and with client credentials the provider that renews it.
+struct RunToken {
+    token: String,
+    origin: TokenOrigin,
+    provider: Option<std::sync::Arc<connections_client::auth::TokenProvider>>,
+}
+
+/// The runtime of a run against a server and its token: the one given, or
+/// one fetched with the client credentials given (none when neither is),
+/// whose provider renews it during the run. `Err` is the exit code, the
 /// reason already printed.
 fn runtime_and_token(
     auth: &LiveAuthArgs,
     timeout: Duration,
-) -> Result<(tokio::runtime::Runtime, String, TokenOrigin), u8> {
+) -> Result<(tokio::runtime::Runtime, RunToken), u8> {
     let (authentication, note) = auth.resolve().map_err(|error| could_not_run(&error))?;
     if let Some(note) = note {
         eprintln!("conformance: {note}");
@@ -883,21 +892,38 @@ fn runtime_and_token(
         .enable_all()
         .build()
         .map_err(|error| could_not_run(&CliError::Runtime(error)))?;
-    Ok(match authentication {
+    let token = match authentication {
         Authentication::ClientCredentials(credentials) => {
             let origin = TokenOrigin::Fetched {
                 token_url: credentials.token_url().to_string(),
             };
+            let provider =
+                token_provider(credentials, timeout).map_err(|error| could_not_run(&error))?;
+            // The first token now: wrong credentials stop the run before
+            // anything else is sent.
             let token = runtime
-                .block_on(fetch_access_token(credentials, timeout))
+                .block_on(provider.access_token())
                 .map_err(|error| could_not_run(&error))?
                 .secret()
                 .to_string();
-            (runtime, token, origin)
+            RunToken {
+                token,
+                origin,
+                provider: Some(provider),
+            }
         }
-        Authentication::Token { token, origin } => (runtime, token, origin),
-        Authentication::Nothing => (runtime, String::new(), TokenOrigin::Given),
-    })
+        Authentication::Token { token, origin } => RunToken {
+            token,
+            origin,
+            provider: None,
+        },
+        Authentication::Nothing => RunToken {
+            token: String::new(),
+            origin: TokenOrigin::Given,
+            provider: None,
+        },
+    };
+    Ok((runtime, token))
 }
 
 /// `conformance replay`.
@@ -914,12 +940,13 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         }
     }
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let (runtime, token, token_origin) = match runtime_and_token(&args.auth, timeout) {
+    let (runtime, token) = match runtime_and_token(&args.auth, timeout) {
         Ok(ready) => ready,
         Err(code) => return code,
     };
-    let mut config = LiveConfig::new(args.base_url.clone(), token);
-    config.token_origin = token_origin;
+    let mut config = LiveConfig::new(args.base_url.clone(), token.token);
+    config.token_origin = token.origin;
+    config.token_provider = token.provider;
     config.timeout = timeout;
     config.client_secret = args.auth.client_secret.clone();
     let result = runtime.block_on(crate::replay::replay(&contract, &config, &cases, |line| {

@@ -1,7 +1,9 @@
 //! What a live run is given: the server, the token, the phases, the
 //! checks, the seed and the bounds.
 
-use std::{collections::BTreeSet, path::PathBuf, str::FromStr, time::Duration};
+use std::{collections::BTreeSet, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
+
+use connections_client::auth::TokenProvider;
 
 use serde::Serialize;
 use url::Url;
@@ -13,8 +15,12 @@ use crate::{checks::CheckSelection, preflight::TokenOrigin, report::Verbosity};
 pub struct LiveConfig {
     /// The server's base URL (`https://api-engage-eu.sitecorecloud.io`).
     pub base_url: Url,
-    /// The bearer token.
+    /// The bearer token (with client credentials: the first one issued).
     pub token: String,
+    /// With client credentials: what renews the token before it expires
+    /// and once when the server refuses it (every token it issues is
+    /// redacted like the first).
+    pub token_provider: Option<Arc<TokenProvider>>,
     /// Where the token came from (what the preflight names when the
     /// server refuses it).
     pub token_origin: TokenOrigin,
@@ -42,6 +48,7 @@ impl LiveConfig {
         Self {
             base_url,
             token: token.into(),
+            token_provider: None,
             token_origin: TokenOrigin::default(),
             read_only: false,
             timeout: Duration::from_secs(30),

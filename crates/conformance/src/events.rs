@@ -17,7 +17,7 @@ use crate::{
     error::LiveError,
     exchange::Planned,
     findings::{Finding, fingerprints},
-    report::{Check, Verbosity, progress_line, scrub},
+    report::{Check, Redactor, Verbosity, progress_line},
 };
 
 /// Something that happened in a run.
@@ -55,16 +55,13 @@ pub(crate) trait Sink: Send {
     }
 }
 
-/// Each secret with what replaces it.
-pub(crate) type Secrets = Vec<(String, &'static str)>;
-
 /// Lines for people, secrets redacted, to a function, as much as the
 /// verbosity says: a line per case (verbose), or a line per phase with
 /// its operations, cases, the findings so far and the time (normal), or
 /// nothing (quiet); notes (the seed, what was written) unless quiet.
 pub(crate) struct Progress<F> {
     print: F,
-    secrets: Secrets,
+    secrets: Redactor,
     verbosity: Verbosity,
     /// The phase running: its name, start, operations and cases.
     phase: Option<(String, Instant, BTreeSet<String>, usize)>,
@@ -73,7 +70,7 @@ pub(crate) struct Progress<F> {
 }
 
 impl<F: FnMut(&str) + Send> Progress<F> {
-    pub(crate) fn new(print: F, secrets: Secrets, verbosity: Verbosity) -> Self {
+    pub(crate) fn new(print: F, secrets: Redactor, verbosity: Verbosity) -> Self {
         Self {
             print,
             secrets,
@@ -84,7 +81,7 @@ impl<F: FnMut(&str) + Send> Progress<F> {
     }
 
     fn print(&mut self, line: &str) {
-        let line = scrub(line, &self.secrets);
+        let line = self.secrets.scrub(line);
         (self.print)(&line);
     }
 }
@@ -134,7 +131,7 @@ impl<F: FnMut(&str) + Send> Sink for Progress<F> {
 pub(crate) struct CaseFiles {
     dir: PathBuf,
     seed: u64,
-    token: String,
+    secrets: Redactor,
     /// Each failing exchange's case, by its place among the checks.
     cases: BTreeMap<usize, CaseFile>,
     /// How many checks were recorded.
@@ -142,11 +139,11 @@ pub(crate) struct CaseFiles {
 }
 
 impl CaseFiles {
-    pub(crate) fn new(dir: PathBuf, seed: u64, token: &str) -> Self {
+    pub(crate) fn new(dir: PathBuf, seed: u64, secrets: Redactor) -> Self {
         Self {
             dir,
             seed,
-            token: token.to_string(),
+            secrets,
             cases: BTreeMap::new(),
             recorded: 0,
         }
@@ -159,7 +156,7 @@ impl Sink for CaseFiles {
             if let Some(planned) = planned
                 && check.failed()
             {
-                let case = CaseFile::new(planned, check, self.seed, &self.token);
+                let case = CaseFile::new(planned, check, self.seed, &self.secrets);
                 self.cases.insert(self.recorded, case);
             }
             self.recorded += 1;

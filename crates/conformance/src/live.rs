@@ -27,7 +27,7 @@ pub use crate::{
     error::LiveError,
     exchange::TOKEN_VARIABLE,
     scenario::{MAX_PAGES, create_example, random_token, unique_name},
-    transport::{MAX_BODY_BYTES, fetch_access_token},
+    transport::{MAX_BODY_BYTES, fetch_access_token, token_provider},
 };
 use crate::{
     config::Phase,
@@ -49,7 +49,11 @@ pub async fn run_live(
     let mut runner = Runner::new(contract, config, "live")?;
     runner.add_sink(Progress::new(progress, runner.secrets(), config.verbosity));
     if let Some(dir) = &generative.case_dir {
-        runner.add_sink(CaseFiles::new(dir.clone(), generative.seed, &config.token));
+        runner.add_sink(CaseFiles::new(
+            dir.clone(),
+            generative.seed,
+            runner.secrets(),
+        ));
     }
     runner.preflight().await?;
     runner.set_seed(generative.seed);

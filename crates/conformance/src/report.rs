@@ -10,6 +10,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
+    sync::{Arc, RwLock},
     time::Duration,
 };
 
@@ -416,9 +417,13 @@ pub struct Report {
     pub seed: Option<u64>,
     /// The failures grouped by root cause (live runs; empty when clean).
     pub findings: Vec<Finding>,
-    /// Each secret with what replaces it, longest secret first.
+    /// How many times the access token was renewed during the run (it
+    /// expired, or the server refused it once).
+    pub token_renewals: u64,
+    /// The secrets every rendering replaces (shared with the outputs
+    /// written outside the report, and growing as tokens are renewed).
     #[serde(skip)]
-    secrets: Vec<(String, &'static str)>,
+    secrets: Redactor,
 }
 
 impl Report {
@@ -436,7 +441,8 @@ impl Report {
             coverage: Vec::new(),
             seed: None,
             findings: Vec::new(),
-            secrets: Vec::new(),
+            token_renewals: 0,
+            secrets: Redactor::default(),
         }
     }
 
@@ -449,12 +455,7 @@ impl Report {
     /// Registers a secret that every rendering writes as `placeholder`
     /// (such as [`REDACTED_CLIENT_SECRET`]).
     pub fn redact_as(&mut self, secret: &str, placeholder: &'static str) {
-        if !secret.is_empty() {
-            self.secrets.push((secret.to_string(), placeholder));
-            // A secret that holds another is replaced before it.
-            self.secrets
-                .sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
-        }
+        self.secrets.add(secret, placeholder);
     }
 
     /// Adds a check and updates the counts.
@@ -468,9 +469,9 @@ impl Report {
         self.checks.push(check);
     }
 
-    /// Each secret with what replaces it (for outputs written outside the
-    /// report).
-    pub(crate) fn secrets(&self) -> Vec<(String, &'static str)> {
+    /// The secrets this report replaces, shared: one added later (a
+    /// renewed token) is replaced by every holder.
+    pub fn redactor(&self) -> Redactor {
         self.secrets.clone()
     }
 
@@ -506,7 +507,7 @@ impl Report {
 
     /// Replaces every registered secret in `text`.
     pub fn scrub(&self, text: &str) -> String {
-        scrub(text, &self.secrets)
+        self.secrets.scrub(text)
     }
 
     /// Renders the report.
@@ -706,9 +707,14 @@ impl Report {
             (1, _) => "1 finding, ".to_string(),
             (n, _) => format!("{n} findings, "),
         };
+        let renewals = match self.token_renewals {
+            0 => String::new(),
+            1 => ", token renewed once".to_string(),
+            n => format!(", token renewed {n} times"),
+        };
         format!(
             "{} {verdict} against {}: {findings}{total} checks ({passed} passed, {failed} failed, \
-             {skipped} skipped) in {took}; exit status {}",
+             {skipped} skipped) in {took}{renewals}; exit status {}",
             self.suite,
             self.target,
             if self.passed() { 0 } else { 1 }
@@ -890,6 +896,47 @@ impl Report {
         report
             .to_string()
             .unwrap_or_else(|e| format!("<!-- the JUnit report could not be written: {e} -->\n"))
+    }
+}
+
+/// The secrets of a run, each with what replaces it, shared by everything
+/// that writes: the report, the progress lines, the case files, the HAR
+/// file. A token renewed mid-run is added once and replaced everywhere
+/// from then on.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor(Arc<RwLock<Vec<(String, &'static str)>>>);
+
+impl PartialEq for Redactor {
+    fn eq(&self, other: &Self) -> bool {
+        *self.read() == *other.read()
+    }
+}
+
+impl Redactor {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<(String, &'static str)>> {
+        self.0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a secret (once) that every text scrubbed from now on writes as
+    /// `placeholder`.
+    pub fn add(&self, secret: &str, placeholder: &'static str) {
+        if secret.is_empty() {
+            return;
+        }
+        let mut secrets = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if secrets.iter().any(|(known, _)| known == secret) {
+            return;
+        }
+        secrets.push((secret.to_string(), placeholder));
+        // A secret that holds another is replaced before it.
+        secrets.sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
+    }
+
+    /// Replaces every secret in `text`.
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, &self.read())
     }
 }
 

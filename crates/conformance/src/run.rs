@@ -15,14 +15,14 @@ use crate::{
     config::LiveConfig,
     contract::Contract,
     error::LiveError,
-    events::{Event, Secrets, Sink},
+    events::{Event, Sink},
     exchange::{Exchange, Planned},
     har::Har,
     report::{
-        Check, Failure, FailureKind, OperationCoverage, REDACTED_CLIENT_SECRET, Report,
+        Check, Failure, FailureKind, OperationCoverage, REDACTED_CLIENT_SECRET, Redactor, Report,
         RequestSummary, ResponseSummary, excerpt,
     },
-    transport::Transport,
+    transport::{TokenSource, Transport},
 };
 
 /// What came back, when the checks are done.
@@ -58,17 +58,18 @@ impl<'a> Runner<'a> {
         if config.token.is_empty() {
             return Err(LiveError::NoToken);
         }
-        let transport = Transport::new(
-            config.timeout,
-            &config.token,
-            config.generative.har.is_some(),
-        )?;
         let base = config.base_url.as_str().trim_end_matches('/').to_string();
         let mut report = Report::new(suite, base.clone(), contract.title());
         report.redact(&config.token);
         if let Some(secret) = &config.client_secret {
             report.redact_as(secret, REDACTED_CLIENT_SECRET);
         }
+        let transport = Transport::new(
+            config.timeout,
+            TokenSource::of(config),
+            report.redactor(),
+            config.generative.har.is_some(),
+        )?;
         Ok(Self {
             contract,
             config,
@@ -84,9 +85,10 @@ impl<'a> Runner<'a> {
         self.sinks.push(Box::new(sink));
     }
 
-    /// The secrets every output redacts.
-    pub(crate) fn secrets(&self) -> Secrets {
-        self.report.secrets()
+    /// The secrets every output redacts (shared: a renewed token joins
+    /// them).
+    pub(crate) fn secrets(&self) -> Redactor {
+        self.report.redactor()
     }
 
     /// The document.
@@ -283,6 +285,7 @@ impl<'a> Runner<'a> {
             notes.extend(sink.finish(&mut findings)?);
         }
         self.report.findings = findings;
+        self.report.token_renewals = self.transport.renewals();
         for note in notes {
             self.note(&note);
         }

@@ -3,7 +3,10 @@
 //! client (a timeout per request, no redirects), the token, the cap on
 //! what is read of a body, and the HAR sink that records each exchange.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use connections_client::auth::{AccessToken, ClientCredentials, TokenProvider};
 use reqwest::header;
@@ -14,6 +17,7 @@ use crate::{
     exchange::{Credentials, Planned, Received},
     har::Har,
     preflight::TokenOrigin,
+    report::{REDACTED_TOKEN, Redactor},
 };
 
 /// The largest response body the suite reads.
@@ -44,10 +48,50 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client, LiveError> {
         .map_err(|e| LiveError::Client(e.to_string()))
 }
 
+/// Where the run's token comes from.
+#[derive(Clone, Debug)]
+pub(crate) enum TokenSource {
+    /// A fixed token (`--token`, `CONNECTIONS_TOKEN`).
+    Fixed(String),
+    /// Client credentials: renewed before it expires and once when the
+    /// server refuses it.
+    Renewed(Arc<TokenProvider>),
+}
+
+impl TokenSource {
+    /// The source a run's configuration gives.
+    pub(crate) fn of(config: &crate::config::LiveConfig) -> Self {
+        match &config.token_provider {
+            Some(provider) => Self::Renewed(provider.clone()),
+            None => Self::Fixed(config.token.clone()),
+        }
+    }
+}
+
+/// Builds the token provider of a run with client credentials: its token
+/// requests have the run's timeout and no redirects.
+pub fn token_provider(
+    credentials: ClientCredentials,
+    timeout: Duration,
+) -> Result<Arc<TokenProvider>, LiveError> {
+    Ok(Arc::new(TokenProvider::new(
+        credentials,
+        http_client(timeout)?,
+    )))
+}
+
 /// Sends requests with the run's token and records them.
 pub(crate) struct Transport {
     client: reqwest::Client,
-    token: String,
+    token: TokenSource,
+    /// Every token used is added here, so that every output redacts it.
+    secrets: Redactor,
+    /// A token obtained because the server refused the one before: if the
+    /// server refuses it too, it is not renewed again (the refusal is the
+    /// server's answer, and a finding).
+    renewed_after_refusal: Option<AccessToken>,
+    /// Token requests already made when the run started.
+    requests_before: u64,
     /// Every exchange, when `--har` asks for them.
     har: Option<Har>,
     /// Whether any request got an HTTP answer (before that, a transport
@@ -57,10 +101,22 @@ pub(crate) struct Transport {
 
 impl Transport {
     /// A transport with `timeout` per request; `har` keeps every exchange.
-    pub(crate) fn new(timeout: Duration, token: &str, har: bool) -> Result<Self, LiveError> {
+    pub(crate) fn new(
+        timeout: Duration,
+        token: TokenSource,
+        secrets: Redactor,
+        har: bool,
+    ) -> Result<Self, LiveError> {
+        let requests_before = match &token {
+            TokenSource::Renewed(provider) => provider.token_requests(),
+            TokenSource::Fixed(_) => 0,
+        };
         Ok(Self {
             client: http_client(timeout)?,
-            token: token.to_string(),
+            token,
+            secrets,
+            renewed_after_refusal: None,
+            requests_before,
             har: har.then(Har::new),
             answered_once: false,
         })
@@ -71,6 +127,28 @@ impl Transport {
         self.har.as_ref()
     }
 
+    /// How many tokens were requested since the run started (renewals).
+    pub(crate) fn renewals(&self) -> u64 {
+        match &self.token {
+            TokenSource::Renewed(provider) => provider
+                .token_requests()
+                .saturating_sub(self.requests_before),
+            TokenSource::Fixed(_) => 0,
+        }
+    }
+
+    /// The token to send now (a renewed one is added to the secrets).
+    async fn bearer(&self) -> Result<(String, Option<AccessToken>), LiveError> {
+        match &self.token {
+            TokenSource::Fixed(token) => Ok((token.clone(), None)),
+            TokenSource::Renewed(provider) => {
+                let token = provider.access_token().await?;
+                self.secrets.add(token.secret(), REDACTED_TOKEN);
+                Ok((token.secret().to_string(), Some(token)))
+            }
+        }
+    }
+
     /// One authenticated `GET` of the collection before any case: a
     /// refused token or a server that is not this API ends the run (see
     /// [`crate::preflight`]). It is not a case: no check, no HAR entry.
@@ -79,11 +157,12 @@ impl Transport {
         url: &Url,
         token: &TokenOrigin,
     ) -> Result<(), LiveError> {
+        let (bearer, _) = self.bearer().await?;
         let sent = self
             .client
             .get(url.clone())
             .header(header::ACCEPT, "application/json")
-            .bearer_auth(&self.token)
+            .bearer_auth(&bearer)
             .send()
             .await;
         let received = match sent {
@@ -108,33 +187,57 @@ impl Transport {
         Ok(())
     }
 
-    /// Sends a request (recording it for the HAR file); `Err(reason)`
-    /// inside when no HTTP answer came, `Err` outside when no request ever
-    /// got one (the server cannot be reached).
-    pub(crate) async fn send(
-        &mut self,
-        planned: &Planned,
-    ) -> Result<Result<Received, String>, LiveError> {
-        let started = chrono::Utc::now();
-        let timer = Instant::now();
+    /// Sends a request once.
+    async fn send_once(&self, planned: &Planned, bearer: Option<&str>) -> Result<Received, String> {
         let mut request = self
             .client
             .request(planned.method.clone(), planned.url.clone())
             .header(header::ACCEPT, "application/json");
-        match &planned.credentials {
-            Credentials::Token => request = request.bearer_auth(&self.token),
-            Credentials::Wrong(token) => request = request.bearer_auth(token),
-            Credentials::Missing => {}
+        match (&planned.credentials, bearer) {
+            (Credentials::Token, Some(token)) => request = request.bearer_auth(token),
+            (Credentials::Wrong(token), _) => request = request.bearer_auth(token),
+            (Credentials::Token | Credentials::Missing, _) => {}
         }
         if let Some(body) = &planned.body {
             request = request
                 .header(header::CONTENT_TYPE, body.content_type)
                 .body(body.text.clone());
         }
-        let received = match request.send().await {
+        match request.send().await {
             Ok(response) => read_response(response).await,
             Err(error) => Err(describe_transport_error(&error)),
+        }
+    }
+
+    /// Sends a request (recording it for the HAR file); `Err(reason)`
+    /// inside when no HTTP answer came, `Err` outside when no request ever
+    /// got one (the server cannot be reached) or no token could be had.
+    /// With client credentials, a 401 to the run's token renews it once
+    /// and sends the request again.
+    pub(crate) async fn send(
+        &mut self,
+        planned: &Planned,
+    ) -> Result<Result<Received, String>, LiveError> {
+        let started = chrono::Utc::now();
+        let timer = Instant::now();
+        let with_token = planned.credentials == Credentials::Token;
+        let (bearer, used) = if with_token {
+            let (bearer, used) = self.bearer().await?;
+            (Some(bearer), used)
+        } else {
+            (None, None)
         };
+        let mut received = self.send_once(planned, bearer.as_deref()).await;
+        if let (Ok(answer), TokenSource::Renewed(provider), Some(token)) =
+            (&received, &self.token, &used)
+            && answer.status == 401
+            && self.renewed_after_refusal.as_ref() != Some(token)
+        {
+            provider.refuse(token);
+            let (renewed, fresh) = self.bearer().await?;
+            self.renewed_after_refusal = fresh;
+            received = self.send_once(planned, Some(&renewed)).await;
+        }
         if let Some(har) = &mut self.har {
             har.push(planned, received.as_ref().ok(), started, timer.elapsed());
         }

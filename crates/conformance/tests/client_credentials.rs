@@ -496,3 +496,154 @@ async fn credentials_from_the_environment_work_like_the_flags() {
     })
     .await;
 }
+
+/// A sandbox whose issued tokens live `ttl`, with a proxy in front that
+/// records every token issued; returns the sandbox, the proxy and the
+/// record.
+async fn short_lived_tokens(
+    ttl: std::time::Duration,
+) -> (RunningSandbox, common::Proxy, Arc<Mutex<Vec<String>>>) {
+    let config = connections_sandbox::SandboxConfig {
+        token: Some(common::TOKEN.to_string()),
+        token_ttl: ttl,
+        outbound: connections_sandbox::OutboundPolicy {
+            loopback_only: true,
+            ..connections_sandbox::OutboundPolicy::default()
+        },
+        ..connections_sandbox::SandboxConfig::ephemeral()
+    };
+    let sandbox = connections_sandbox::Sandbox::start(config).await.unwrap();
+    let issued: Arc<Mutex<Vec<String>>> = Arc::default();
+    let proxy = start_proxy(sandbox.base_url(), {
+        let issued = issued.clone();
+        Breakage::response(move |request, response| {
+            if is(request, "POST", "/oauth/token") && response.status == 200 {
+                let body = response.json().unwrap();
+                issued
+                    .lock()
+                    .unwrap()
+                    .push(body["access_token"].as_str().unwrap().to_string());
+            }
+        })
+    })
+    .await;
+    (sandbox, proxy, issued)
+}
+
+#[tokio::test]
+async fn a_token_that_expires_mid_run_is_renewed_and_never_shown() {
+    bounded(async {
+        let (sandbox, proxy, issued) = short_lived_tokens(std::time::Duration::from_secs(2)).await;
+        let token_url = format!("{}/oauth/token", proxy.base_url);
+        let directory = tempfile::tempdir().unwrap();
+        let report_path = directory.path().join("report.json");
+        let har_path = directory.path().join("run.har");
+        let cases = directory.path().join("cases");
+        let output = live(
+            &[
+                "--base-url",
+                &proxy.base_url,
+                "--format",
+                "json",
+                "--output",
+                report_path.to_str().unwrap(),
+                "--har",
+                har_path.to_str().unwrap(),
+                "--cases-dir",
+                cases.to_str().unwrap(),
+                "--verbose",
+            ],
+            &[
+                ("CONNECTIONS_CLIENT_ID", sandbox.client_id()),
+                ("CONNECTIONS_CLIENT_SECRET", sandbox.client_secret()),
+                ("CONNECTIONS_TOKEN_URL", &token_url),
+            ],
+        )
+        .await;
+        let text = format!("{}{}", stdout(&output), stderr(&output));
+        let report_text = std::fs::read_to_string(&report_path).unwrap();
+        assert_eq!(code(&output), exit::PASSED, "{text}");
+        let report: Value = serde_json::from_str(&report_text).unwrap();
+        assert_eq!(report["findings"], json!([]), "{text}");
+        let renewals = report["token_renewals"].as_u64().unwrap();
+        assert!(renewals >= 1, "the run outlived its token: {text}");
+        assert!(text.contains("token renewed"), "{text}");
+        let issued = issued.lock().unwrap().clone();
+        assert_eq!(issued.len() as u64, renewals + 1, "{text}");
+        assert_eq!(sandbox.stats().tokens_issued, renewals + 1);
+        let everything = format!(
+            "{text}{report_text}{}",
+            std::fs::read_to_string(&har_path).unwrap()
+        );
+        for token in &issued {
+            assert!(
+                !everything.contains(token.as_str()),
+                "a renewed token leaked"
+            );
+        }
+        assert!(!everything.contains(sandbox.client_secret()));
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_a_fresh_token_is_one_finding_and_one_renewal() {
+    use connections_conformance::live::{LiveConfig, run_live, token_provider};
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        // Retrieving one connection answers 401 whatever the token.
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(|request, response| {
+                if is(request, "GET", "/v2/connections/*")
+                    && !request.path.ends_with("/testConnection")
+                    && response.status != 401
+                {
+                    response.status = reqwest::StatusCode::UNAUTHORIZED;
+                    response.set_json(&json!({"status": 401, "code": "UNAUTHORIZED"}));
+                }
+            }),
+        )
+        .await;
+        let credentials = connections_client::auth::ClientCredentials::new(
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        )
+        .with_token_url(token_url(&sandbox).parse().unwrap());
+        let provider = token_provider(credentials, std::time::Duration::from_secs(10)).unwrap();
+        let first = provider.access_token().await.unwrap();
+        let mut config = LiveConfig::new(proxy.base_url.parse().unwrap(), first.secret());
+        config.token_provider = Some(provider);
+        config.generative.phases = [
+            connections_conformance::phases::Phase::Stateful,
+            connections_conformance::phases::Phase::Coverage,
+        ]
+        .into_iter()
+        .collect();
+        config.generative.max_cases = Some(3);
+        let report = run_live(&common::contract(), &config, |_| {})
+            .await
+            .unwrap();
+        let found: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "[{}] {}: {}",
+                    f.check, f.operation, f.example.failure.message
+                )
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(report.findings[0].check, "ignored_auth");
+        assert_eq!(report.findings[0].operation, "retrieveConnection");
+        assert!(report.findings[0].count > 1);
+        // One renewal for the first refusal; the fresh token refused too
+        // is not renewed again.
+        assert_eq!(report.token_renewals, 1);
+        assert_eq!(sandbox.stats().tokens_issued, 2);
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}

@@ -374,6 +374,24 @@ impl TokenProvider {
         outcome
     }
 
+    /// Forgets `token` when it is the one cached (a server refused it), so
+    /// that the next call asks the endpoint for a new one; a newer token,
+    /// fetched meanwhile by another task, is kept.
+    pub fn refuse(&self, token: &AccessToken) {
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        if cache
+            .as_ref()
+            .is_some_and(|cached| cached.access_token == *token)
+        {
+            *cache = None;
+        }
+    }
+
+    /// How many token requests were made, successful or not.
+    pub fn token_requests(&self) -> u64 {
+        self.finished.load(Ordering::Acquire)
+    }
+
     /// Forgets the token of request `generation` (the server refused it);
     /// a newer token, fetched meanwhile by another task, is kept.
     pub(crate) fn retire(&self, generation: u64) {
