@@ -449,6 +449,15 @@ pub struct LiveArgs {
     /// Seconds each request may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+    /// Independent cases in flight at once (a stateful sequence keeps its
+    /// order); the report is the same whatever N.
+    #[arg(long, value_name = "N", default_value_t = crate::config::DEFAULT_WORKERS,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
+    /// At most this many requests a second, for tenants with quotas
+    /// (`10/s`, or `0.5/s` for one every two seconds).
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate_limit: Option<f64>,
     /// The connectionUrl of the connection the suite creates (what
     /// testConnection calls); default: the server's own /v2/connections.
     #[arg(long, value_name = "URL")]
@@ -509,6 +518,8 @@ impl LiveArgs {
             auth,
             read_only: false,
             timeout: 30,
+            workers: crate::config::DEFAULT_WORKERS,
+            rate_limit: None,
             probe_url: None,
             phases: Vec::new(),
             checks: Vec::new(),
@@ -522,6 +533,17 @@ impl LiveArgs {
             list_checks: false,
             output: OutputArgs::default(),
         }
+    }
+}
+
+/// `--rate-limit`: requests a second, written `N/s` or `N`, above zero.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
+    match number.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a rate: write requests a second, such as 10/s or 0.5/s"
+        )),
     }
 }
 
@@ -850,6 +872,8 @@ pub fn live(args: &LiveArgs) -> u8 {
         token_origin: token.origin,
         read_only: args.read_only,
         timeout,
+        workers: usize::from(args.workers),
+        rate_limit: args.rate_limit,
         probe_url: args.probe_url.clone(),
         client_secret: args.auth.client_secret.clone(),
         generative,
@@ -970,5 +994,20 @@ pub fn replay(args: &ReplayArgs) -> u8 {
             }
         }
         Err(error) => could_not_run(&error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_requests_a_second() {
+        assert_eq!(parse_rate("10/s"), Ok(10.0));
+        assert_eq!(parse_rate("0.5/s"), Ok(0.5));
+        assert_eq!(parse_rate("3"), Ok(3.0));
+        for wrong in ["0/s", "-1/s", "fast", "10/min", "inf", "NaN/s"] {
+            assert!(parse_rate(wrong).is_err(), "{wrong}");
+        }
     }
 }

@@ -10,6 +10,13 @@ use url::Url;
 
 use crate::{checks::CheckSelection, preflight::TokenOrigin, report::Verbosity};
 
+/// Independent cases in flight at once when nothing else is said: a
+/// remote server (a tenant one network hop and a gateway away) answers in
+/// tens of milliseconds, so one case at a time leaves the run waiting;
+/// eight keep a gateway busy without looking like a flood (and
+/// `--rate-limit` caps tenants with quotas).
+pub const DEFAULT_WORKERS: u16 = 8;
+
 /// What the live suite runs against.
 #[derive(Clone, Debug)]
 pub struct LiveConfig {
@@ -28,6 +35,10 @@ pub struct LiveConfig {
     pub read_only: bool,
     /// The limit of each request.
     pub timeout: Duration,
+    /// How many independent cases are in flight at once.
+    pub workers: usize,
+    /// At most this many requests a second (`None`: no limit).
+    pub rate_limit: Option<f64>,
     /// The `request.connectionUrl` of the created connection (what
     /// `testConnection` calls); `None` for the server's own
     /// `/v2/connections`.
@@ -52,6 +63,8 @@ impl LiveConfig {
             token_origin: TokenOrigin::default(),
             read_only: false,
             timeout: Duration::from_secs(30),
+            workers: usize::from(DEFAULT_WORKERS),
+            rate_limit: None,
             probe_url: None,
             client_secret: None,
             generative: GenerativeConfig::default(),

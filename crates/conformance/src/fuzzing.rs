@@ -69,6 +69,10 @@ pub(crate) async fn fuzzing_phase(
             (None, _) => unknown_reference(),
         };
         let mut fuzz_runner = fuzz::seeded_runner(state.seed, stream as u64);
+        // Every case is drawn and planned first, in order (the same seed
+        // draws the same cases), then sent together; a failing one is
+        // shrunk after, in order.
+        let mut drawn_cases = Vec::new();
         for index in 0..cases {
             let defective = index % 2 == 1;
             let strategy = match (&target, defective) {
@@ -85,10 +89,32 @@ pub(crate) async fn fuzzing_phase(
                 .cases
                 .entry("fuzzing".into())
                 .or_default() += 1;
-            fuzz_case(runner, state, operation, &target, &reference, index, tree).await?;
+            let drawn = request(runner, state, operation, &target, tree.current());
+            let planned = plan(runner, operation, &reference, index, &drawn)?;
+            drawn_cases.push((index, tree, planned));
+        }
+        let plans: Vec<Planned> = drawn_cases.iter().map(|(_, _, p)| p.clone()).collect();
+        let assessed = runner.assess_all(&plans).await?;
+        for ((index, tree, planned), (check, _)) in drawn_cases.into_iter().zip(assessed) {
+            let case = Case {
+                operation,
+                target: &target,
+                reference: &reference,
+                index,
+            };
+            settle(runner, state, &case, tree, planned, check).await?;
         }
     }
     Ok(())
+}
+
+/// Where a drawn case goes: its operation, what is drawn, the reference
+/// addressed, its number.
+struct Case<'a> {
+    operation: &'a Operation,
+    target: &'a Target<'a>,
+    reference: &'a str,
+    index: usize,
 }
 
 /// What to draw for an operation: its JSON body, else its query
@@ -231,20 +257,18 @@ fn request(
     }
 }
 
-/// Sends one drawn case. A failing one whose faults were not all seen
-/// before is shrunk first, once per finding: each smaller candidate is
-/// kept only while it still shows the same fault (the same fingerprint).
-async fn fuzz_case(
+/// Records one drawn case, sent. A failing one whose faults were not all
+/// seen before is shrunk first, once per finding: each smaller candidate
+/// is kept only while it still shows the same fault (the same
+/// fingerprint).
+async fn settle(
     runner: &mut Runner<'_>,
     state: &mut State,
-    operation: &Operation,
-    target: &Target<'_>,
-    reference: &str,
-    index: usize,
+    case: &Case<'_>,
     tree: Box<dyn ValueTree<Value = Value>>,
+    planned: Planned,
+    check: Check,
 ) -> Result<(), LiveError> {
-    let drawn = request(runner, state, operation, target, tree.current());
-    let (planned, check) = send(runner, operation, reference, index, &drawn).await?;
     let fingerprints = crate::findings::fingerprints(&check);
     let Some(target_fingerprint) = fingerprints
         .iter()
@@ -259,8 +283,9 @@ async fn fuzz_case(
     let mut shrinking = Shrinking::start(tree, limit);
     let mut smallest = (planned, check);
     while let Some(candidate) = shrinking.candidate() {
-        let drawn = request(runner, state, operation, target, candidate);
-        let (planned, check) = send(runner, operation, reference, index, &drawn).await?;
+        let drawn = request(runner, state, case.operation, case.target, candidate);
+        let planned = plan(runner, case.operation, case.reference, case.index, &drawn)?;
+        let (check, _) = runner.assess(&planned).await?;
         let still = crate::findings::fingerprints(&check).contains(&target_fingerprint);
         if still {
             smallest = (planned, check);
@@ -277,13 +302,14 @@ async fn fuzz_case(
     Ok(())
 }
 
-async fn send(
-    runner: &mut Runner<'_>,
+/// The request of a drawn case.
+fn plan(
+    runner: &Runner<'_>,
     operation: &Operation,
     reference: &str,
     index: usize,
     drawn: &Drawn,
-) -> Result<(Planned, Check), LiveError> {
+) -> Result<Planned, LiveError> {
     let (expected, intent) = if drawn.allowed {
         let mut expected = documented(operation, 2);
         if operation.path.contains('{') && documented(operation, 4).contains(&404) {
@@ -312,6 +338,5 @@ async fn send(
     planned.body = drawn.body.as_ref().map(Body::json);
     planned.intent = intent;
     planned.label = Some(drawn.what.clone());
-    let (check, _) = runner.assess(&planned).await?;
-    Ok((planned, check))
+    Ok(planned)
 }

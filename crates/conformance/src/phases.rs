@@ -262,6 +262,7 @@ pub(crate) async fn examples_phase(
             continue;
         }
         let reference = state.reference.clone().unwrap_or_else(unknown_reference);
+        let mut plans = Vec::new();
         for (name, mut body) in body_examples(contract, operation) {
             if body.get("name").is_some() && operation.method == "POST" {
                 body["name"] = json!(state.name());
@@ -275,13 +276,14 @@ pub(crate) async fn examples_phase(
                 &documented(operation, 2),
             );
             planned.body = Some(Body::json(&body));
-            runner.exchange(planned).await?;
-            *state
-                .coverage(&operation.id)
-                .cases
-                .entry("examples".into())
-                .or_default() += 1;
+            plans.push(planned);
         }
+        *state
+            .coverage(&operation.id)
+            .cases
+            .entry("examples".into())
+            .or_default() += plans.len();
+        runner.exchange_all(plans).await?;
     }
     Ok(())
 }
@@ -343,9 +345,11 @@ pub(crate) async fn coverage_phase(
             .into_iter()
             .partition(|c| c.variant.polarity == Polarity::Negative);
         let negatives_sent = negatives.len();
-        for case in negatives {
-            send_coverage_case(runner, state, operation, &reference, case, &negative).await?;
-        }
+        let plans = negatives
+            .into_iter()
+            .map(|case| plan_coverage_case(runner, state, operation, &reference, case, &negative))
+            .collect::<Result<Vec<_>, _>>()?;
+        runner.exchange_all(plans).await?;
         if negatives_sent > 0 {
             if let Some(before) = total_before {
                 let after = list_total(runner).await?;
@@ -374,9 +378,11 @@ pub(crate) async fn coverage_phase(
                 }
             }
         }
-        for case in positives {
-            send_coverage_case(runner, state, operation, &reference, case, &positive).await?;
-        }
+        let plans = positives
+            .into_iter()
+            .map(|case| plan_coverage_case(runner, state, operation, &reference, case, &positive))
+            .collect::<Result<Vec<_>, _>>()?;
+        runner.exchange_all(plans).await?;
         common_negatives(runner, operation, &reference, state).await?;
         reference_cases(runner, operation, state).await?;
     }
@@ -436,6 +442,7 @@ async fn reference_cases(
     expected.push(404);
     let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET);
     let max = runner.config().generative.max_cases.unwrap_or(usize::MAX);
+    let mut plans = Vec::new();
     for (what, shape) in REFERENCE_SHAPES.into_iter().take(max) {
         let reference = match what {
             "200 characters" => shape.repeat(200),
@@ -453,13 +460,14 @@ async fn reference_cases(
             "{{{}}} = {reference:?} ({what})",
             path_parameter(operation)
         ));
-        runner.exchange(planned).await?;
+        plans.push(planned);
         *state
             .coverage(&operation.id)
             .cases
             .entry("coverage".into())
             .or_default() += 1;
     }
+    runner.exchange_all(plans).await?;
     Ok(())
 }
 
@@ -472,15 +480,16 @@ fn path_parameter(operation: &Operation) -> &str {
         .map_or("reference", |p| p.name.as_str())
 }
 
-/// Sends one coverage case of `operation`.
-async fn send_coverage_case(
-    runner: &mut Runner<'_>,
+/// The request of one coverage case of `operation` (counted in the
+/// coverage table).
+fn plan_coverage_case(
+    runner: &Runner<'_>,
     state: &mut State,
     operation: &Operation,
     reference: &str,
     case: Case,
     expected: &[u16],
-) -> Result<(), LiveError> {
+) -> Result<Planned, LiveError> {
     let mut body = case.body.clone();
     if let Some(body) = &mut body
         && operation.id == "createConnection"
@@ -520,8 +529,7 @@ async fn send_coverage_case(
         Polarity::Negative => Intent::Forbidden,
     };
     planned.label = Some(case.variant.label);
-    runner.exchange(planned).await?;
-    Ok(())
+    Ok(planned)
 }
 
 /// A forbidden request wrote something: `negative_data_rejection`, judged
@@ -723,7 +731,7 @@ async fn common_negatives(
     let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET);
     let body = body_cases_base(runner, operation);
     let secured = operation_is_secured(runner.contract(), operation);
-    let mut sent = 0;
+    let mut plans = Vec::new();
     if secured && !(read_only && writes(operation)) {
         for (credentials, intent, what) in [
             (Credentials::Missing, Intent::NoToken, "without a token"),
@@ -743,8 +751,7 @@ async fn common_negatives(
             planned.credentials = credentials;
             planned.intent = intent;
             planned.body = body.as_ref().map(Body::json);
-            runner.exchange(planned).await?;
-            sent += 1;
+            plans.push(planned);
         }
     }
     if operation.parameters.iter().any(|p| p.location == "path")
@@ -759,8 +766,7 @@ async fn common_negatives(
             &[404],
         );
         planned.body = body.as_ref().map(Body::json);
-        runner.exchange(planned).await?;
-        sent += 1;
+        plans.push(planned);
     }
     if operation.request_body.is_some() {
         let mut malformed = runner.planned(
@@ -775,8 +781,7 @@ async fn common_negatives(
             content_type: "application/json",
         });
         malformed.intent = Intent::Forbidden;
-        runner.exchange(malformed).await?;
-        sent += 1;
+        plans.push(malformed);
         if !read_only && let Some(body) = &body {
             let mut media = runner.planned(
                 "coverage: Content-Type text/plain",
@@ -790,15 +795,15 @@ async fn common_negatives(
                 content_type: "text/plain",
             });
             media.intent = Intent::Forbidden;
-            runner.exchange(media).await?;
-            sent += 1;
+            plans.push(media);
         }
     }
     *state
         .coverage(&operation.id)
         .cases
         .entry("coverage".into())
-        .or_default() += sent;
+        .or_default() += plans.len();
+    runner.exchange_all(plans).await?;
     Ok(())
 }
 
@@ -867,6 +872,7 @@ pub(crate) async fn unsupported_methods(runner: &mut Runner<'_>) -> Result<(), L
             }
         }
     }
+    let mut plans = Vec::new();
     for (path, methods, operation_id, method) in undocumented {
         let url = runner.url(&path.replace("{connectionRef}", &reference))?;
         let url = match url.as_str().contains('{') {
@@ -884,8 +890,9 @@ pub(crate) async fn unsupported_methods(runner: &mut Runner<'_>) -> Result<(), L
             path: path.clone(),
             documented: methods.into_iter().collect(),
         };
-        runner.exchange(planned).await?;
+        plans.push(planned);
     }
+    runner.exchange_all(plans).await?;
     Ok(())
 }
 

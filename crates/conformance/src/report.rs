@@ -420,6 +420,9 @@ pub struct Report {
     /// How many times the access token was renewed during the run (it
     /// expired, or the server refused it once).
     pub token_renewals: u64,
+    /// How many answers said "slow down" (429, or 503 with `Retry-After`)
+    /// and were waited for before the request was sent again.
+    pub throttled: u64,
     /// The secrets every rendering replaces (shared with the outputs
     /// written outside the report, and growing as tokens are renewed).
     #[serde(skip)]
@@ -442,6 +445,7 @@ impl Report {
             seed: None,
             findings: Vec::new(),
             token_renewals: 0,
+            throttled: 0,
             secrets: Redactor::default(),
         }
     }
@@ -711,6 +715,10 @@ impl Report {
             0 => String::new(),
             1 => ", token renewed once".to_string(),
             n => format!(", token renewed {n} times"),
+        };
+        let renewals = match self.throttled {
+            0 => renewals,
+            n => format!("{renewals}, {n} answer(s) waited for (throttled)"),
         };
         format!(
             "{} {verdict} against {}: {findings}{total} checks ({passed} passed, {failed} failed, \

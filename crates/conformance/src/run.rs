@@ -6,6 +6,7 @@
 
 use std::time::Instant;
 
+use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::Value;
 use url::Url;
@@ -22,7 +23,7 @@ use crate::{
         Check, Failure, FailureKind, OperationCoverage, REDACTED_CLIENT_SECRET, Redactor, Report,
         RequestSummary, ResponseSummary, excerpt,
     },
-    transport::{TokenSource, Transport},
+    transport::{Sent, TokenSource, Transport},
 };
 
 /// What came back, when the checks are done.
@@ -68,6 +69,7 @@ impl<'a> Runner<'a> {
             config.timeout,
             TokenSource::of(config),
             report.redactor(),
+            config.rate_limit,
             config.generative.har.is_some(),
         )?;
         Ok(Self {
@@ -112,7 +114,7 @@ impl<'a> Runner<'a> {
     }
 
     /// The exchanges recorded for the HAR file, when it is asked for.
-    pub(crate) fn har(&self) -> Option<&Har> {
+    pub(crate) fn har(&self) -> Option<Har> {
         self.transport.har()
     }
 
@@ -202,7 +204,47 @@ impl<'a> Runner<'a> {
     /// [`Runner::keep`] records it (a case being shrunk sends many
     /// requests and keeps one).
     pub(crate) async fn assess(&mut self, planned: &Planned) -> Result<(Check, Answer), LiveError> {
-        let started = Instant::now();
+        let sent = self.transport.send(planned).await?;
+        Ok(self.judge(planned, sent))
+    }
+
+    /// Sends independent requests at once (at most `--workers` in flight)
+    /// and has each judged, in the order given: the checks, and so the
+    /// report, do not depend on how many ran together. None is recorded.
+    pub(crate) async fn assess_all(
+        &mut self,
+        planned: &[Planned],
+    ) -> Result<Vec<(Check, Answer)>, LiveError> {
+        let transport = &self.transport;
+        let sent: Vec<Result<Sent, LiveError>> =
+            futures_util::stream::iter(planned.iter().map(|p| transport.send(p)))
+                .buffered(self.config.workers.max(1))
+                .collect()
+                .await;
+        planned
+            .iter()
+            .zip(sent)
+            .map(|(planned, sent)| Ok(self.judge(planned, sent?)))
+            .collect()
+    }
+
+    /// [`Runner::assess_all`], each check recorded in order.
+    pub(crate) async fn exchange_all(
+        &mut self,
+        planned: Vec<Planned>,
+    ) -> Result<Vec<Answer>, LiveError> {
+        let assessed = self.assess_all(&planned).await?;
+        let mut answers = Vec::with_capacity(assessed.len());
+        for (planned, (check, answer)) in planned.iter().zip(assessed) {
+            self.keep(planned, check);
+            answers.push(answer);
+        }
+        Ok(answers)
+    }
+
+    /// Has the selected checks judge what sending a request came to
+    /// ([`checks::judge`]); the check is returned, not recorded.
+    fn judge(&self, planned: &Planned, sent: Sent) -> (Check, Answer) {
         let mut check = Check::new(planned.name.clone(), Some(&planned.operation));
         check.expected_statuses = planned.expected.clone();
         check.request = Some(RequestSummary {
@@ -211,7 +253,7 @@ impl<'a> Runner<'a> {
         });
         check.curl = Some(planned.curl());
         let selection = &self.config.generative.checks;
-        let received = match self.transport.send(planned).await? {
+        let received = match sent.received {
             Ok(received) => received,
             Err(reason) => {
                 // No answer: the server failed to give one.
@@ -221,7 +263,7 @@ impl<'a> Runner<'a> {
                     check.failures.push(failure);
                     check.judged = vec![checks::NOT_A_SERVER_ERROR.to_string()];
                 }
-                return Ok((check.finish(started.elapsed()), Answer::default()));
+                return (check.finish(sent.elapsed), Answer::default());
             }
         };
         check.response = Some(ResponseSummary {
@@ -229,6 +271,16 @@ impl<'a> Runner<'a> {
             content_type: received.content_type.clone(),
             body_excerpt: excerpt(&received.text),
         });
+        if sent.still_throttled {
+            // Slowed down past the bounds: the server's quota, not a fault.
+            check.outcome = crate::report::Outcome::Skipped;
+            check.skipped_reason = Some(format!(
+                "still throttled ({}) after {} re-sends; not judged",
+                received.status,
+                crate::transport::MAX_THROTTLED_RESENDS
+            ));
+            return (check.finish(sent.elapsed), Answer::default());
+        }
         let body = Exchange::parse(&received);
         let exchange = Exchange {
             contract: self.contract,
@@ -240,13 +292,13 @@ impl<'a> Runner<'a> {
         check.failures = judgement.failures;
         check.judged = judgement.judged.iter().map(|n| n.to_string()).collect();
         check.deselected = judgement.deselected.iter().map(|n| n.to_string()).collect();
-        Ok((
-            check.finish(started.elapsed()),
+        (
+            check.finish(sent.elapsed),
             Answer {
                 body,
                 status: Some(received.status),
             },
-        ))
+        )
     }
 
     /// Records an assessed check (the sinks keep a failing one as a case
@@ -286,6 +338,7 @@ impl<'a> Runner<'a> {
         }
         self.report.findings = findings;
         self.report.token_renewals = self.transport.renewals();
+        self.report.throttled = self.transport.throttled();
         for note in notes {
             self.note(&note);
         }

@@ -4,11 +4,17 @@
 //! what is read of a body, and the HAR sink that records each exchange.
 
 use std::{
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
-use connections_client::auth::{AccessToken, ClientCredentials, TokenProvider};
+use connections_client::{
+    auth::{AccessToken, ClientCredentials, TokenProvider},
+    parse_retry_after,
+};
 use reqwest::header;
 use url::Url;
 
@@ -80,7 +86,49 @@ pub fn token_provider(
     )))
 }
 
-/// Sends requests with the run's token and records them.
+/// How often a throttled request (429, or 503 with `Retry-After`) is sent
+/// again before the run gives up on it.
+pub const MAX_THROTTLED_RESENDS: u32 = 5;
+
+/// The longest wait a `Retry-After` may ask for; a longer one ends the
+/// re-sends of that request.
+pub const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(60);
+
+/// What sending one planned request came to.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    /// The answer, or why none came.
+    pub(crate) received: Result<Received, String>,
+    /// From the first byte sent to the last one read.
+    pub(crate) elapsed: Duration,
+    /// Whether the answer is still "slow down" after every re-send the
+    /// bounds allow: not the server's fault, not judged.
+    pub(crate) still_throttled: bool,
+}
+
+/// At most one request every `interval`, whatever the workers.
+#[derive(Debug)]
+struct RateLimit {
+    interval: Duration,
+    next: std::sync::Mutex<tokio::time::Instant>,
+}
+
+impl RateLimit {
+    /// Waits for this request's slot.
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// Sends requests with the run's token and records them. It is shared by
+/// the workers: everything it keeps is behind a lock or atomic.
 pub(crate) struct Transport {
     client: reqwest::Client,
     token: TokenSource,
@@ -89,42 +137,58 @@ pub(crate) struct Transport {
     /// A token obtained because the server refused the one before: if the
     /// server refuses it too, it is not renewed again (the refusal is the
     /// server's answer, and a finding).
-    renewed_after_refusal: Option<AccessToken>,
+    renewed_after_refusal: std::sync::Mutex<Option<AccessToken>>,
     /// Token requests already made when the run started.
     requests_before: u64,
+    /// `--rate-limit`.
+    rate: Option<RateLimit>,
+    /// Answers that said "slow down" and were waited for.
+    throttled: AtomicU64,
     /// Every exchange, when `--har` asks for them.
-    har: Option<Har>,
+    har: Option<std::sync::Mutex<Har>>,
     /// Whether any request got an HTTP answer (before that, a transport
     /// error means the server cannot be reached at all).
-    answered_once: bool,
+    answered_once: AtomicBool,
 }
 
 impl Transport {
-    /// A transport with `timeout` per request; `har` keeps every exchange.
+    /// A transport with `timeout` per request, at most `rate_limit`
+    /// requests a second; `har` keeps every exchange.
     pub(crate) fn new(
         timeout: Duration,
         token: TokenSource,
         secrets: Redactor,
+        rate_limit: Option<f64>,
         har: bool,
     ) -> Result<Self, LiveError> {
         let requests_before = match &token {
             TokenSource::Renewed(provider) => provider.token_requests(),
             TokenSource::Fixed(_) => 0,
         };
+        let rate = rate_limit
+            .filter(|per_second| per_second.is_finite() && *per_second > 0.0)
+            .map(|per_second| RateLimit {
+                interval: Duration::from_secs_f64(1.0 / per_second),
+                next: std::sync::Mutex::new(tokio::time::Instant::now()),
+            });
         Ok(Self {
             client: http_client(timeout)?,
             token,
             secrets,
-            renewed_after_refusal: None,
+            renewed_after_refusal: std::sync::Mutex::new(None),
             requests_before,
-            har: har.then(Har::new),
-            answered_once: false,
+            rate,
+            throttled: AtomicU64::new(0),
+            har: har.then(|| std::sync::Mutex::new(Har::new())),
+            answered_once: AtomicBool::new(false),
         })
     }
 
     /// The exchanges recorded, when they are.
-    pub(crate) fn har(&self) -> Option<&Har> {
-        self.har.as_ref()
+    pub(crate) fn har(&self) -> Option<Har> {
+        self.har
+            .as_ref()
+            .map(|har| har.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
     /// How many tokens were requested since the run started (renewals).
@@ -135,6 +199,11 @@ impl Transport {
                 .saturating_sub(self.requests_before),
             TokenSource::Fixed(_) => 0,
         }
+    }
+
+    /// How many answers said "slow down" and were waited for.
+    pub(crate) fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
     }
 
     /// The token to send now (a renewed one is added to the secrets).
@@ -152,11 +221,7 @@ impl Transport {
     /// One authenticated `GET` of the collection before any case: a
     /// refused token or a server that is not this API ends the run (see
     /// [`crate::preflight`]). It is not a case: no check, no HAR entry.
-    pub(crate) async fn preflight(
-        &mut self,
-        url: &Url,
-        token: &TokenOrigin,
-    ) -> Result<(), LiveError> {
+    pub(crate) async fn preflight(&self, url: &Url, token: &TokenOrigin) -> Result<(), LiveError> {
         let (bearer, _) = self.bearer().await?;
         let sent = self
             .client
@@ -183,12 +248,15 @@ impl Transport {
             },
             token,
         )?;
-        self.answered_once = true;
+        self.answered_once.store(true, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Sends a request once.
+    /// Sends a request once (after its rate-limit slot).
     async fn send_once(&self, planned: &Planned, bearer: Option<&str>) -> Result<Received, String> {
+        if let Some(rate) = &self.rate {
+            rate.wait().await;
+        }
         let mut request = self
             .client
             .request(planned.method.clone(), planned.url.clone())
@@ -209,17 +277,12 @@ impl Transport {
         }
     }
 
-    /// Sends a request (recording it for the HAR file); `Err(reason)`
-    /// inside when no HTTP answer came, `Err` outside when no request ever
-    /// got one (the server cannot be reached) or no token could be had.
-    /// With client credentials, a 401 to the run's token renews it once
-    /// and sends the request again.
-    pub(crate) async fn send(
-        &mut self,
+    /// Sends a request with the run's token when it asks for it: a 401 to
+    /// a token from client credentials renews it once and sends again.
+    async fn send_authenticated(
+        &self,
         planned: &Planned,
     ) -> Result<Result<Received, String>, LiveError> {
-        let started = chrono::Utc::now();
-        let timer = Instant::now();
         let with_token = planned.credentials == Credentials::Token;
         let (bearer, used) = if with_token {
             let (bearer, used) = self.bearer().await?;
@@ -227,31 +290,91 @@ impl Transport {
         } else {
             (None, None)
         };
-        let mut received = self.send_once(planned, bearer.as_deref()).await;
-        if let (Ok(answer), TokenSource::Renewed(provider), Some(token)) =
+        let received = self.send_once(planned, bearer.as_deref()).await;
+        let (Ok(answer), TokenSource::Renewed(provider), Some(token)) =
             (&received, &self.token, &used)
-            && answer.status == 401
-            && self.renewed_after_refusal.as_ref() != Some(token)
-        {
-            provider.refuse(token);
-            let (renewed, fresh) = self.bearer().await?;
-            self.renewed_after_refusal = fresh;
-            received = self.send_once(planned, Some(&renewed)).await;
+        else {
+            return Ok(received);
+        };
+        let refused_before = {
+            let renewed = self
+                .renewed_after_refusal
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            renewed.as_ref() == Some(token)
+        };
+        if answer.status != 401 || refused_before {
+            return Ok(received);
         }
-        if let Some(har) = &mut self.har {
-            har.push(planned, received.as_ref().ok(), started, timer.elapsed());
-        }
-        match received {
-            Ok(received) => {
-                self.answered_once = true;
-                Ok(Ok(received))
+        provider.refuse(token);
+        let (renewed, fresh) = self.bearer().await?;
+        *self
+            .renewed_after_refusal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(self.send_once(planned, Some(&renewed)).await)
+    }
+
+    /// Sends a request (recording it for the HAR file). An answer that
+    /// says "slow down" (429, or 503 with `Retry-After`) is waited for and
+    /// the request sent again, at most [`MAX_THROTTLED_RESENDS`] times and
+    /// never longer than [`MAX_THROTTLE_WAIT`] at once. `Err` when no
+    /// request ever got an answer (the server cannot be reached) or no
+    /// token could be had.
+    pub(crate) async fn send(&self, planned: &Planned) -> Result<Sent, LiveError> {
+        let started = chrono::Utc::now();
+        let timer = Instant::now();
+        let mut resends = 0;
+        let (received, still_throttled) = loop {
+            let received = self.send_authenticated(planned).await?;
+            let Some(wait) = received.as_ref().ok().and_then(throttle_wait) else {
+                break (received, false);
+            };
+            if resends == MAX_THROTTLED_RESENDS || wait > MAX_THROTTLE_WAIT {
+                break (received, true);
             }
-            Err(reason) if !self.answered_once => Err(LiveError::Unreachable {
-                url: planned.url.to_string(),
-                reason,
-            }),
-            Err(reason) => Ok(Err(reason)),
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            resends += 1;
+            tokio::time::sleep(wait).await;
+        };
+        let elapsed = timer.elapsed();
+        if let Some(har) = &self.har {
+            har.lock().unwrap_or_else(|p| p.into_inner()).push(
+                planned,
+                received.as_ref().ok(),
+                started,
+                elapsed,
+            );
         }
+        match &received {
+            Ok(_) => self.answered_once.store(true, Ordering::Relaxed),
+            Err(reason) if !self.answered_once.load(Ordering::Relaxed) => {
+                return Err(LiveError::Unreachable {
+                    url: planned.url.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+            Err(_) => {}
+        }
+        Ok(Sent {
+            received,
+            elapsed,
+            still_throttled,
+        })
+    }
+}
+
+/// How long an answer asks to wait before the request is sent again: a
+/// 429 or a 503 with `Retry-After` (seconds or an HTTP date; a 429 without
+/// one waits a second). `None` for any other answer.
+fn throttle_wait(received: &Received) -> Option<Duration> {
+    let asked = received
+        .header("retry-after")
+        .and_then(|value| parse_retry_after(value, std::time::SystemTime::now()));
+    match (received.status, asked) {
+        (429, asked) => Some(asked.unwrap_or(Duration::from_secs(1))),
+        (503, Some(asked)) => Some(asked),
+        _ => None,
     }
 }
 

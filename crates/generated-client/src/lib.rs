@@ -103,4 +103,4 @@ pub use error::{ConnectionsError, Operation};
 pub use generated::*;
 pub use hooks::RequestPolicy;
 pub use region::{BaseUrl, Region, UnknownRegion};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, parse_retry_after};

@@ -1,0 +1,255 @@
+//! The live suite against servers that behave the way real ones do behind
+//! a network: many cases at once, quotas that answer 429, answers that
+//! never come or never end.
+
+mod common;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use common::{Breakage, TOKEN, bounded, describe, is, start_proxy, start_sandbox};
+use connections_conformance::{
+    live::{LiveConfig, run_live},
+    phases::Phase,
+    report::Report,
+};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+async fn run(base_url: &str, edit: impl FnOnce(&mut LiveConfig)) -> Report {
+    let mut config = LiveConfig::new(base_url.parse().unwrap(), TOKEN);
+    config.timeout = Duration::from_secs(20);
+    config.generative.seed = 17;
+    config.generative.max_cases = Some(6);
+    edit(&mut config);
+    run_live(&common::contract(), &config, |_| {})
+        .await
+        .expect("the suite runs")
+}
+
+/// A name with the server's references (UUIDs) written `<ref>`.
+fn without_references(name: &str) -> String {
+    name.split(' ')
+        .map(|word| {
+            if word.len() == 36 && word.matches('-').count() == 4 {
+                "<ref>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Each check as `operation name → status outcome` (the scripted
+/// scenario's names hold the time and the server's references: its checks
+/// by operation only), and each finding as its fingerprint and count.
+fn outcome(report: &Report) -> (Vec<String>, Vec<(String, usize)>) {
+    let seeded = |name: &str| {
+        ["coverage:", "examples:", "fuzzing:"]
+            .iter()
+            .any(|phase| name.starts_with(phase))
+    };
+    let checks = report
+        .checks
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} → {:?} {:?}",
+                c.operation_id.as_deref().unwrap_or("-"),
+                if seeded(&c.name) {
+                    without_references(&c.name)
+                } else {
+                    "(scenario)".to_string()
+                },
+                c.response.as_ref().map(|r| r.status),
+                c.outcome
+            )
+        })
+        .collect();
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| (f.fingerprint.clone(), f.count))
+        .collect();
+    (checks, findings)
+}
+
+#[tokio::test]
+async fn the_report_is_the_same_whatever_the_workers() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        // One fault: the create answer's clientKey is a number.
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(|request, response| {
+                if is(request, "POST", "/v2/connections") && response.status == StatusCode::CREATED
+                {
+                    let mut body = response.json().unwrap();
+                    body["clientKey"] = json!(12);
+                    response.set_json(&body);
+                }
+            }),
+        )
+        .await;
+        let one = run(&proxy.base_url, |c| c.workers = 1).await;
+        let many = run(&proxy.base_url, |c| c.workers = 8).await;
+        let (one_checks, one_findings) = outcome(&one);
+        let (many_checks, many_findings) = outcome(&many);
+        assert_eq!(one_findings.len(), 1, "{}", describe(&one));
+        assert_eq!(one_findings, many_findings);
+        let first_difference = one_checks
+            .iter()
+            .zip(&many_checks)
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("{a}\n{b}"));
+        assert_eq!(first_difference, None);
+        assert_eq!(one_checks.len(), many_checks.len());
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_waited_for_and_never_a_fault() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        // Every fifth answer is "slow down", in seconds or as an HTTP date.
+        let seen = Arc::new(AtomicUsize::new(0));
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(move |_, response| {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                if n % 5 == 4 {
+                    response.status = StatusCode::TOO_MANY_REQUESTS;
+                    let retry_after = if n.is_multiple_of(2) {
+                        "0".to_string()
+                    } else {
+                        "Sun, 06 Nov 1994 08:49:37 GMT".to_string()
+                    };
+                    common::set_header(
+                        &mut response.headers,
+                        axum::http::header::RETRY_AFTER,
+                        &retry_after,
+                    );
+                    response.set_json(&json!({"status": 429, "code": "TOO_MANY_REQUESTS"}));
+                }
+            }),
+        )
+        .await;
+        let report = run(&proxy.base_url, |_| {}).await;
+        assert!(report.findings.is_empty(), "{}", describe(&report));
+        assert!(report.throttled > 10, "{}", report.throttled);
+        assert!(
+            report
+                .summary_line()
+                .contains("answer(s) waited for (throttled)"),
+            "{}",
+            report.summary_line()
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+/// A server in front of the sandbox that never answers, or never stops
+/// answering, one connection's retrieval.
+async fn start_misbehaving(
+    upstream: String,
+    endless: bool,
+) -> (String, tokio::task::JoinHandle<()>) {
+    async fn handle(
+        State((upstream, endless)): State<(String, bool)>,
+        request: Request,
+    ) -> Response {
+        let path = request.uri().path().to_string();
+        if request.method() == "GET" && path.starts_with("/v2/connections/") {
+            if endless {
+                let chunks = futures_util::stream::repeat_with(|| {
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 64 * 1024]))
+                });
+                return Response::builder()
+                    .header("content-type", "application/json")
+                    .body(Body::from_stream(chunks))
+                    .unwrap();
+            }
+            std::future::pending::<()>().await;
+        }
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap();
+        let mut forwarded = reqwest::Client::new().request(
+            parts.method.clone(),
+            format!(
+                "{upstream}{}",
+                parts.uri.path_and_query().map_or("", |p| p.as_str())
+            ),
+        );
+        for (name, value) in &parts.headers {
+            if name != "host" && name != "content-length" {
+                forwarded = forwarded.header(name, value);
+            }
+        }
+        let answer = forwarded.body(body.to_vec()).send().await.unwrap();
+        let status = answer.status();
+        let content_type = answer.headers().get("content-type").cloned();
+        let bytes = answer.bytes().await.unwrap();
+        let mut response = (status, bytes).into_response();
+        if let Some(content_type) = content_type {
+            response.headers_mut().insert("content-type", content_type);
+        }
+        response
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new()
+        .fallback(handle)
+        .with_state((upstream.trim_end_matches('/').to_string(), endless));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (base, task)
+}
+
+#[tokio::test]
+async fn a_hung_or_endless_answer_is_cut_off_as_one_finding() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        for endless in [false, true] {
+            let (base, task) = start_misbehaving(sandbox.base_url().to_string(), endless).await;
+            let report = run(&base, |c| {
+                c.timeout = Duration::from_secs(1);
+                c.generative.phases = [Phase::Stateful].into_iter().collect();
+            })
+            .await;
+            let found: Vec<String> = report
+                .findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "[{}] {} at {}: {}",
+                        f.check, f.operation, f.locus, f.example.failure.message
+                    )
+                })
+                .collect();
+            assert_eq!(found.len(), 1, "endless {endless}: {found:#?}");
+            assert_eq!(report.findings[0].check, "not_a_server_error");
+            assert_eq!(report.findings[0].operation, "retrieveConnection");
+            assert_eq!(report.findings[0].locus, "no answer");
+            task.abort();
+        }
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
