@@ -458,6 +458,11 @@ pub struct LiveArgs {
     /// (`10/s`, or `0.5/s` for one every two seconds).
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate_limit: Option<f64>,
+    /// At most N allowed creates are sent (`unlimited` for a throwaway
+    /// server): the API has no delete, and a tenant keeps every connection
+    /// a run creates. Creates beyond it are skipped and counted.
+    #[arg(long, value_name = "N|unlimited", default_value = "5", value_parser = parse_create_bound)]
+    pub max_creates: CreateBound,
     /// The connectionUrl of the connection the suite creates (what
     /// testConnection calls); default: the server's own /v2/connections.
     #[arg(long, value_name = "URL")]
@@ -520,6 +525,7 @@ impl LiveArgs {
             timeout: 30,
             workers: crate::config::DEFAULT_WORKERS,
             rate_limit: None,
+            max_creates: CreateBound(Some(crate::config::DEFAULT_MAX_CREATES)),
             probe_url: None,
             phases: Vec::new(),
             checks: Vec::new(),
@@ -534,6 +540,19 @@ impl LiveArgs {
             output: OutputArgs::default(),
         }
     }
+}
+
+/// `--max-creates`: a number, or no bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreateBound(pub Option<usize>);
+
+fn parse_create_bound(text: &str) -> Result<CreateBound, String> {
+    if text == "unlimited" {
+        return Ok(CreateBound(None));
+    }
+    text.parse::<usize>()
+        .map(|n| CreateBound(Some(n)))
+        .map_err(|_| format!("`{text}` is not a number of creates (or `unlimited`)"))
 }
 
 /// `--rate-limit`: requests a second, written `N/s` or `N`, above zero.
@@ -874,6 +893,7 @@ pub fn live(args: &LiveArgs) -> u8 {
         timeout,
         workers: usize::from(args.workers),
         rate_limit: args.rate_limit,
+        max_creates: args.max_creates.0,
         probe_url: args.probe_url.clone(),
         client_secret: args.auth.client_secret.clone(),
         generative,
@@ -1000,6 +1020,15 @@ pub fn replay(args: &ReplayArgs) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn create_bounds_are_numbers_or_unlimited() {
+        assert_eq!(parse_create_bound("0"), Ok(CreateBound(Some(0))));
+        assert_eq!(parse_create_bound("12"), Ok(CreateBound(Some(12))));
+        assert_eq!(parse_create_bound("unlimited"), Ok(CreateBound(None)));
+        assert!(parse_create_bound("-1").is_err());
+        assert!(parse_create_bound("many").is_err());
+    }
 
     #[test]
     fn rates_are_requests_a_second() {

@@ -17,6 +17,13 @@ use crate::{checks::CheckSelection, preflight::TokenOrigin, report::Verbosity};
 /// `--rate-limit` caps tenants with quotas).
 pub const DEFAULT_WORKERS: u16 = 8;
 
+/// Allowed creates a run sends when nothing else is said: the scenario's
+/// create, the connection the phases address (when no earlier run left
+/// one), a create example, and two coverage cases. The API has no delete:
+/// against a tenant every create stays, so a run should add a handful, not
+/// the hundred or so that every allowed create case would.
+pub const DEFAULT_MAX_CREATES: usize = 5;
+
 /// What the live suite runs against.
 #[derive(Clone, Debug)]
 pub struct LiveConfig {
@@ -39,6 +46,9 @@ pub struct LiveConfig {
     pub workers: usize,
     /// At most this many requests a second (`None`: no limit).
     pub rate_limit: Option<f64>,
+    /// At most this many allowed creates are sent (the API has no delete);
+    /// `None`: no bound (a throwaway server).
+    pub max_creates: Option<usize>,
     /// The `request.connectionUrl` of the created connection (what
     /// `testConnection` calls); `None` for the server's own
     /// `/v2/connections`.
@@ -65,6 +75,7 @@ impl LiveConfig {
             timeout: Duration::from_secs(30),
             workers: usize::from(DEFAULT_WORKERS),
             rate_limit: None,
+            max_creates: None,
             probe_url: None,
             client_secret: None,
             generative: GenerativeConfig::default(),

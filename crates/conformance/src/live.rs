@@ -89,6 +89,9 @@ pub async fn run_live(
         }
         runner.end_phase();
     }
+    if addressed {
+        crate::phases::leave_reusable(&mut runner, &mut state).await?;
+    }
     let rows = state.coverage_table(contract, runner.checks());
     if let (Some(path), Some(har)) = (&generative.har, runner.har()) {
         let text = har.to_json(|t| runner.scrub(t));

@@ -150,10 +150,87 @@ pub(crate) fn probe(runner: &Runner<'_>) -> String {
         .unwrap_or_else(|| format!("{}/v2/connections", runner.base()))
 }
 
-/// Creates the connection that update and retrieve cases address (the
-/// state's reference).
+/// The prefix of the name of every connection a run creates: a later run
+/// finds them by it (through the list) and reuses one, instead of creating
+/// another, for the cases that update, retrieve and test.
+pub const NAME_PREFIX: &str = "conformance-";
+
+/// How many pages of the list are read looking for an earlier run's
+/// connection.
+const REUSE_PAGES: usize = 10;
+
+/// The connection that update and retrieve cases address (the state's
+/// reference): one an earlier run created, else a new one.
 pub(crate) async fn setup(runner: &mut Runner<'_>, state: &mut State) -> Result<(), LiveError> {
-    state.reference = create_addressed(runner, state).await?;
+    state.reference = match earlier_connection(runner).await? {
+        Some(reference) => Some(reference),
+        None => create_addressed(runner, state).await?,
+    };
+    Ok(())
+}
+
+/// A connection an earlier run created (its name starts with
+/// [`NAME_PREFIX`]), found through the list.
+async fn earlier_connection(runner: &mut Runner<'_>) -> Result<Option<String>, LiveError> {
+    for page in 0..REUSE_PAGES {
+        let mut planned = runner.planned(
+            format!(
+                "coverage: look for a connection an earlier run created, page {}",
+                page + 1
+            ),
+            "retrieveConnections",
+            Method::GET,
+            runner.url(&format!("/v2/connections?limit=100&offset={}", page * 100))?,
+            &[200],
+        );
+        planned.expectations = vec![crate::exchange::Expectation::ListPage { asked: Some(100) }];
+        let answer = runner.exchange(planned).await?;
+        let Some(items) = answer
+            .body
+            .as_ref()
+            .and_then(|b| b.get("items"))
+            .and_then(Value::as_array)
+        else {
+            return Ok(None);
+        };
+        let found = items.iter().find_map(|item| {
+            let name = item.get("name").and_then(Value::as_str)?;
+            let reference = item.get("ref").and_then(Value::as_str)?;
+            (name.starts_with(NAME_PREFIX) && !reference.is_empty()).then(|| reference.to_string())
+        });
+        if found.is_some() || items.len() < 100 {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// Gives the addressed connection back a name a later run finds (the
+/// update cases renamed it): one update, so that the next run reuses it
+/// instead of creating another.
+pub(crate) async fn leave_reusable(
+    runner: &mut Runner<'_>,
+    state: &mut State,
+) -> Result<(), LiveError> {
+    let (Some(reference), Some(mut body)) =
+        (state.reference.clone(), create_example(runner.contract()))
+    else {
+        return Ok(());
+    };
+    let Ok(update) = runner.contract().operation("updateConnection") else {
+        return Ok(());
+    };
+    body["name"] = json!(format!("{NAME_PREFIX}{}-reusable", state.seed));
+    with_probe(&probe(runner), &mut body);
+    let mut planned = runner.planned(
+        format!("coverage: leave {reference} for the next run to reuse"),
+        "updateConnection",
+        Method::PUT,
+        operation_url(runner, update, &reference, &[])?,
+        &documented(update, 2),
+    );
+    planned.body = Some(Body::json(&body));
+    runner.exchange(planned).await?;
     Ok(())
 }
 

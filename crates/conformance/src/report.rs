@@ -361,6 +361,20 @@ pub struct Finding {
     pub first: Example,
 }
 
+/// What a live run wrote to the server.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Writes {
+    /// Connections created (2xx answers to createConnection).
+    pub created: u64,
+    /// Connections updated (2xx answers to updateConnection).
+    pub updated: u64,
+    /// Allowed creates not sent because of the bound.
+    pub creates_skipped: u64,
+    /// The bound on creates (`--max-creates`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_creates: Option<usize>,
+}
+
 /// How one check fared on one operation's exchanges.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CheckCount {
@@ -423,6 +437,9 @@ pub struct Report {
     /// How many answers said "slow down" (429, or 503 with `Retry-After`)
     /// and were waited for before the request was sent again.
     pub throttled: u64,
+    /// What the run wrote: the API has no delete, so a tenant keeps every
+    /// connection a run creates.
+    pub writes: Writes,
     /// The secrets every rendering replaces (shared with the outputs
     /// written outside the report, and growing as tokens are renewed).
     #[serde(skip)]
@@ -446,6 +463,7 @@ impl Report {
             findings: Vec::new(),
             token_renewals: 0,
             throttled: 0,
+            writes: Writes::default(),
             secrets: Redactor::default(),
         }
     }
@@ -719,6 +737,24 @@ impl Report {
         let renewals = match self.throttled {
             0 => renewals,
             n => format!("{renewals}, {n} answer(s) waited for (throttled)"),
+        };
+        let Writes {
+            created,
+            updated,
+            creates_skipped,
+            max_creates,
+        } = &self.writes;
+        let renewals = match (created + updated, creates_skipped, max_creates) {
+            (0, 0, _) => renewals,
+            (_, 0, _) => format!("{renewals}; created {created}, updated {updated} connection(s)"),
+            (_, skipped, Some(max)) => format!(
+                "{renewals}; created {created}, updated {updated} connection(s), {skipped} \
+                 create(s) not sent (--max-creates {max})"
+            ),
+            (_, skipped, None) => format!(
+                "{renewals}; created {created}, updated {updated} connection(s), {skipped} \
+                 create(s) not sent"
+            ),
         };
         format!(
             "{} {verdict} against {}: {findings}{total} checks ({passed} passed, {failed} failed, \

@@ -17,11 +17,11 @@ use crate::{
     contract::Contract,
     error::LiveError,
     events::{Event, Sink},
-    exchange::{Exchange, Planned},
+    exchange::{Credentials, Exchange, Intent, Planned},
     har::Har,
     report::{
         Check, Failure, FailureKind, OperationCoverage, REDACTED_CLIENT_SECRET, Redactor, Report,
-        RequestSummary, ResponseSummary, excerpt,
+        RequestSummary, ResponseSummary, Writes, excerpt,
     },
     transport::{Sent, TokenSource, Transport},
 };
@@ -34,6 +34,9 @@ pub(crate) struct Answer {
     pub(crate) status: Option<u16>,
 }
 
+/// The operation that creates connections (the API has no delete).
+const CREATE: &str = "createConnection";
+
 /// Sends planned requests, has them judged, records them.
 pub(crate) struct Runner<'a> {
     contract: &'a Contract,
@@ -42,6 +45,10 @@ pub(crate) struct Runner<'a> {
     base: String,
     report: Report,
     sinks: Vec<Box<dyn Sink + 'a>>,
+    /// Allowed creates still allowed by `--max-creates` (`None`: no bound).
+    creates_left: Option<usize>,
+    /// Allowed creates skipped for the bound.
+    creates_skipped: u64,
 }
 
 impl<'a> Runner<'a> {
@@ -79,6 +86,8 @@ impl<'a> Runner<'a> {
             base,
             report,
             sinks: Vec::new(),
+            creates_left: config.max_creates,
+            creates_skipped: 0,
         })
     }
 
@@ -204,8 +213,47 @@ impl<'a> Runner<'a> {
     /// [`Runner::keep`] records it (a case being shrunk sends many
     /// requests and keeps one).
     pub(crate) async fn assess(&mut self, planned: &Planned) -> Result<(Check, Answer), LiveError> {
+        if !self.may_send(planned) {
+            return Ok((self.skipped_create(planned), Answer::default()));
+        }
         let sent = self.transport.send(planned).await?;
         Ok(self.judge(planned, sent))
+    }
+
+    /// Whether a request may be sent: an allowed create only while
+    /// `--max-creates` allows (it takes one from the budget).
+    fn may_send(&mut self, planned: &Planned) -> bool {
+        let creates = planned.operation == CREATE
+            && planned.intent == Intent::Allowed
+            && planned.credentials == Credentials::Token;
+        match (&mut self.creates_left, creates) {
+            (Some(0), true) => {
+                self.creates_skipped += 1;
+                false
+            }
+            (Some(left), true) => {
+                *left -= 1;
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// The check of a create that `--max-creates` kept from being sent.
+    fn skipped_create(&self, planned: &Planned) -> Check {
+        let mut check = Check::skipped(
+            planned.name.clone(),
+            Some(&planned.operation),
+            format!(
+                "not sent: the run may create {} connection(s) (--max-creates)",
+                self.config.max_creates.unwrap_or_default()
+            ),
+        );
+        check.request = Some(RequestSummary {
+            method: planned.method.to_string(),
+            url: planned.url.to_string(),
+        });
+        check
     }
 
     /// Sends independent requests at once (at most `--workers` in flight)
@@ -215,17 +263,31 @@ impl<'a> Runner<'a> {
         &mut self,
         planned: &[Planned],
     ) -> Result<Vec<(Check, Answer)>, LiveError> {
+        // The budget is spent in the order planned, whatever the workers.
+        let allowed: Vec<bool> = planned.iter().map(|p| self.may_send(p)).collect();
         let transport = &self.transport;
-        let sent: Vec<Result<Sent, LiveError>> =
-            futures_util::stream::iter(planned.iter().map(|p| transport.send(p)))
-                .buffered(self.config.workers.max(1))
-                .collect()
-                .await;
-        planned
+        let sending = planned
             .iter()
-            .zip(sent)
-            .map(|(planned, sent)| Ok(self.judge(planned, sent?)))
-            .collect()
+            .zip(&allowed)
+            .filter(|(_, allowed)| **allowed)
+            .map(|(p, _)| transport.send(p));
+        let mut sent = futures_util::stream::iter(sending)
+            .buffered(self.config.workers.max(1))
+            .collect::<Vec<Result<Sent, LiveError>>>()
+            .await
+            .into_iter();
+        let mut assessed = Vec::with_capacity(planned.len());
+        for (planned, allowed) in planned.iter().zip(allowed) {
+            if !allowed {
+                assessed.push((self.skipped_create(planned), Answer::default()));
+                continue;
+            }
+            let Some(sent) = sent.next() else {
+                break;
+            };
+            assessed.push(self.judge(planned, sent?));
+        }
+        Ok(assessed)
     }
 
     /// [`Runner::assess_all`], each check recorded in order.
@@ -339,6 +401,20 @@ impl<'a> Runner<'a> {
         self.report.findings = findings;
         self.report.token_renewals = self.transport.renewals();
         self.report.throttled = self.transport.throttled();
+        let answered = |operation: &str, class: u16| {
+            self.report
+                .checks
+                .iter()
+                .filter(|c| c.operation_id.as_deref() == Some(operation))
+                .filter(|c| c.response.as_ref().is_some_and(|r| r.status / 100 == class))
+                .count() as u64
+        };
+        self.report.writes = Writes {
+            created: answered(CREATE, 2),
+            updated: answered("updateConnection", 2),
+            creates_skipped: self.creates_skipped,
+            max_creates: self.config.max_creates,
+        };
         for note in notes {
             self.note(&note);
         }

@@ -253,3 +253,74 @@ async fn a_hung_or_endless_answer_is_cut_off_as_one_finding() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_run_creates_what_its_bound_allows_and_the_next_reuses_what_it_left() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let bounded_run = |read_only: bool| {
+            let base = sandbox.base_url().to_string();
+            async move {
+                run(&base, |c| {
+                    c.max_creates = Some(5);
+                    c.read_only = read_only;
+                    c.generative.phases = [Phase::Coverage].into_iter().collect();
+                    c.generative.max_cases = None;
+                })
+                .await
+            }
+        };
+        let first = bounded_run(false).await;
+        assert!(first.findings.is_empty(), "{}", describe(&first));
+        assert!(
+            first
+                .checks
+                .iter()
+                .any(|c| c.name == "coverage: create the connection the cases address"),
+            "a fresh server has nothing to reuse"
+        );
+        assert!(first.writes.created <= 5, "{:?}", first.writes);
+        assert!(first.writes.creates_skipped > 0, "{:?}", first.writes);
+        assert!(
+            first
+                .summary_line()
+                .contains("create(s) not sent (--max-creates 5)"),
+            "{}",
+            first.summary_line()
+        );
+        let stored = sandbox.stats().connections;
+        assert!(stored <= 5, "{stored} connections after one run");
+
+        // The next run finds the connection the first one left and
+        // addresses it instead of creating one.
+        let second = bounded_run(false).await;
+        assert!(second.findings.is_empty(), "{}", describe(&second));
+        let names: Vec<&str> = second.checks.iter().map(|c| c.name.as_str()).collect();
+        assert!(
+            !names.contains(&"coverage: create the connection the cases address"),
+            "{names:#?}"
+        );
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("coverage: look for a connection an earlier run created")),
+            "{names:#?}"
+        );
+        assert!(second.writes.created <= 5, "{:?}", second.writes);
+        assert_eq!(
+            sandbox.stats().connections,
+            stored + second.writes.created as u32
+        );
+
+        // A read-only run writes nothing.
+        let read_only = bounded_run(true).await;
+        assert_eq!(read_only.writes.created, 0);
+        assert_eq!(read_only.writes.updated, 0);
+        assert_eq!(
+            sandbox.stats().connections,
+            stored + second.writes.created as u32
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}

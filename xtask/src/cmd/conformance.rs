@@ -124,6 +124,8 @@ fn live_against_sandbox(document: DocumentArgs) -> Result<u8, ConformanceTaskErr
             PathBuf::from("target").join("conformance-cases"),
         );
         args.timeout = REQUEST_TIMEOUT_SECONDS;
+        // A throwaway sandbox: every allowed create case is sent.
+        args.max_creates = cli::CreateBound(None);
         cli::live(&args)
     });
     if let Err(error) = runtime.block_on(sandbox.shutdown()) {
