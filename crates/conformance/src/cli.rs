@@ -463,6 +463,13 @@ pub struct LiveArgs {
     /// a run creates. Creates beyond it are skipped and counted.
     #[arg(long, value_name = "N|unlimited", default_value = "5", value_parser = parse_create_bound)]
     pub max_creates: CreateBound,
+    /// Stop after N findings (the report says the run is incomplete).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_failures: Option<u32>,
+    /// End the run cleanly after this long (`90s`, `10m`, `1h 30m`): the
+    /// report of what ran is written and says which phases were cut short.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_time: Option<Duration>,
     /// The connectionUrl of the connection the suite creates (what
     /// testConnection calls); default: the server's own /v2/connections.
     #[arg(long, value_name = "URL")]
@@ -526,6 +533,8 @@ impl LiveArgs {
             workers: crate::config::DEFAULT_WORKERS,
             rate_limit: None,
             max_creates: CreateBound(Some(crate::config::DEFAULT_MAX_CREATES)),
+            max_failures: None,
+            max_time: None,
             probe_url: None,
             phases: Vec::new(),
             checks: Vec::new(),
@@ -540,6 +549,27 @@ impl LiveArgs {
             output: OutputArgs::default(),
         }
     }
+}
+
+/// Turns `stop` true on the first SIGINT or SIGTERM.
+async fn watch_signals(stop: tokio::sync::watch::Sender<bool>) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        () = terminate => {}
+    }
+    let _ = stop.send(true);
 }
 
 /// `--max-creates`: a number, or no bound.
@@ -575,9 +605,10 @@ Examples:
   https://auth.sitecorecloud.io/oauth/token, or --token-url):
     CONNECTIONS_CLIENT_ID=... CONNECTIONS_CLIENT_SECRET=... \\
       conformance live --base-url https://api-engage-eu.sitecorecloud.io --read-only
-Exit codes: 0 every check passed, 1 contract violations, 2 could not run
+Exit codes: 0 every check passed, 1 at least one finding, 2 could not run
 (unreachable server, token request or token refused, a server that is not
-this API, bad arguments).";
+this API, bad arguments), 3 stopped before it was through (--max-time,
+--max-failures, SIGINT, SIGTERM) with no finding.";
 
 /// Why a command could not run.
 #[derive(Debug, thiserror::Error)]
@@ -722,11 +753,7 @@ pub fn emit(report: &Report, output: &OutputArgs, streamed: bool) -> Result<(), 
 
 /// The exit code of a finished report.
 pub fn exit_code(report: &Report) -> u8 {
-    if report.passed() {
-        exit::PASSED
-    } else {
-        exit::VIOLATIONS
-    }
+    report.exit_status()
 }
 
 /// `conformance examples`.
@@ -884,6 +911,9 @@ pub fn live(args: &LiveArgs) -> u8 {
             args.max_shrink_steps
         },
     };
+    // SIGINT and SIGTERM end the run as its budget does: what ran is
+    // reported, marked incomplete.
+    let (stop, interrupt) = tokio::sync::watch::channel(false);
     let config = LiveConfig {
         base_url,
         token: token.token,
@@ -894,6 +924,9 @@ pub fn live(args: &LiveArgs) -> u8 {
         workers: usize::from(args.workers),
         rate_limit: args.rate_limit,
         max_creates: args.max_creates.0,
+        max_failures: args.max_failures.map(|n| n as usize),
+        max_time: args.max_time,
+        interrupt: Some(interrupt),
         probe_url: args.probe_url.clone(),
         client_secret: args.auth.client_secret.clone(),
         generative,
@@ -901,7 +934,12 @@ pub fn live(args: &LiveArgs) -> u8 {
     };
     // Progress is for people and goes to standard error, so that standard
     // output holds the report alone when it is one.
-    let result = runtime.block_on(run_live(&contract, &config, |line| eprintln!("{line}")));
+    let result = runtime.block_on(async {
+        let watcher = tokio::spawn(watch_signals(stop));
+        let result = run_live(&contract, &config, |line| eprintln!("{line}")).await;
+        watcher.abort();
+        result
+    });
     let report = match result {
         Ok(report) => report,
         Err(error) => return could_not_run(&error),

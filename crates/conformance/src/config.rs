@@ -46,6 +46,13 @@ pub struct LiveConfig {
     pub workers: usize,
     /// At most this many requests a second (`None`: no limit).
     pub rate_limit: Option<f64>,
+    /// The run stops after this many findings.
+    pub max_failures: Option<usize>,
+    /// The run ends cleanly when this much time has passed.
+    pub max_time: Option<Duration>,
+    /// Turns true when the run is to end now (SIGINT, SIGTERM): the
+    /// report of what ran is written and marked incomplete.
+    pub interrupt: Option<tokio::sync::watch::Receiver<bool>>,
     /// At most this many allowed creates are sent (the API has no delete);
     /// `None`: no bound (a throwaway server).
     pub max_creates: Option<usize>,
@@ -76,6 +83,9 @@ impl LiveConfig {
             workers: usize::from(DEFAULT_WORKERS),
             rate_limit: None,
             max_creates: None,
+            max_failures: None,
+            max_time: None,
+            interrupt: None,
             probe_url: None,
             client_secret: None,
             generative: GenerativeConfig::default(),

@@ -36,6 +36,10 @@ pub enum LiveError {
     /// A case file or the HAR file could not be written.
     #[error("cannot write {0}")]
     Output(String),
+    /// The run was stopped before it was through (its budget, or a
+    /// signal): the phases that ran are reported, marked incomplete.
+    #[error("stopped: {0}")]
+    Stopped(String),
     /// The preflight found a configuration mistake: no case was sent.
     #[error(transparent)]
     Preflight(#[from] crate::preflight::PreflightError),

@@ -34,7 +34,7 @@ use crate::{
     contract::Contract,
     events::{CaseFiles, Progress},
     phases::State,
-    report::Report,
+    report::{Incomplete, Report},
     run::Runner,
 };
 
@@ -64,32 +64,34 @@ pub async fn run_live(
     ));
     let mut state = State::new(generative.seed);
     let mut addressed = false;
-    for phase in Phase::ALL.into_iter().filter(|p| generative.runs(*p)) {
+    let phases: Vec<Phase> = Phase::ALL
+        .into_iter()
+        .filter(|p| generative.runs(*p))
+        .collect();
+    let mut incomplete = None;
+    for (at, phase) in phases.iter().enumerate() {
         runner.begin_phase(phase.name());
-        if phase != Phase::Stateful && !addressed && !config.read_only {
-            // The connection the generative phases address.
-            crate::phases::setup(&mut runner, &mut state).await?;
-            addressed = true;
-        }
-        match phase {
-            Phase::Stateful => {
-                if config.read_only {
-                    crate::scenario::read_only_scenario(&mut runner).await?;
-                } else {
-                    crate::scenario::full_scenario(&mut runner).await?;
-                }
-                crate::scenario::negative_checks(&mut runner).await?;
-            }
-            Phase::Examples => crate::phases::examples_phase(&mut runner, &mut state).await?,
-            Phase::Coverage => {
-                crate::phases::coverage_phase(&mut runner, &mut state).await?;
-                crate::phases::unsupported_methods(&mut runner).await?;
-            }
-            Phase::Fuzzing => crate::fuzzing::fuzzing_phase(&mut runner, &mut state).await?,
-        }
+        let ran = run_phase(&mut runner, &mut state, *phase, &mut addressed).await;
         runner.end_phase();
+        match ran {
+            Ok(()) => {}
+            // A budget or a signal: what ran is reported, marked
+            // incomplete.
+            Err(LiveError::Stopped(reason)) => {
+                incomplete = Some(Incomplete {
+                    reason,
+                    cut_short: vec![phase.name().to_string()],
+                    not_run: phases[at + 1..]
+                        .iter()
+                        .map(|p| p.name().to_string())
+                        .collect(),
+                });
+                break;
+            }
+            Err(error) => return Err(error),
+        }
     }
-    if addressed {
+    if addressed && incomplete.is_none() {
         crate::phases::leave_reusable(&mut runner, &mut state).await?;
     }
     let rows = state.coverage_table(contract, runner.checks());
@@ -104,5 +106,36 @@ pub async fn run_live(
         );
         runner.note(&line);
     }
-    runner.finish(rows, started)
+    runner.finish(rows, started, incomplete)
+}
+
+/// Runs one phase (the first generative one first finds or creates the
+/// connection the generative phases address).
+async fn run_phase(
+    runner: &mut Runner<'_>,
+    state: &mut State,
+    phase: Phase,
+    addressed: &mut bool,
+) -> Result<(), LiveError> {
+    let config = runner.config();
+    if phase != Phase::Stateful && !*addressed && !config.read_only {
+        crate::phases::setup(runner, state).await?;
+        *addressed = true;
+    }
+    match phase {
+        Phase::Stateful => {
+            if config.read_only {
+                crate::scenario::read_only_scenario(runner).await?;
+            } else {
+                crate::scenario::full_scenario(runner).await?;
+            }
+            crate::scenario::negative_checks(runner).await
+        }
+        Phase::Examples => crate::phases::examples_phase(runner, state).await,
+        Phase::Coverage => {
+            crate::phases::coverage_phase(runner, state).await?;
+            crate::phases::unsupported_methods(runner).await
+        }
+        Phase::Fuzzing => crate::fuzzing::fuzzing_phase(runner, state).await,
+    }
 }

@@ -361,6 +361,17 @@ pub struct Finding {
     pub first: Example,
 }
 
+/// A run that ended before it was through.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Incomplete {
+    /// Why it stopped.
+    pub reason: String,
+    /// The phase that was running, cut short.
+    pub cut_short: Vec<String>,
+    /// The phases that did not run.
+    pub not_run: Vec<String>,
+}
+
 /// What a live run wrote to the server.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Writes {
@@ -440,6 +451,9 @@ pub struct Report {
     /// What the run wrote: the API has no delete, so a tenant keeps every
     /// connection a run creates.
     pub writes: Writes,
+    /// Why the run ended before it was through, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
     /// The secrets every rendering replaces (shared with the outputs
     /// written outside the report, and growing as tokens are renewed).
     #[serde(skip)]
@@ -464,6 +478,7 @@ impl Report {
             token_renewals: 0,
             throttled: 0,
             writes: Writes::default(),
+            incomplete: None,
             secrets: Redactor::default(),
         }
     }
@@ -515,6 +530,16 @@ impl Report {
         }
         check.failures.push(failure);
         Some(check)
+    }
+
+    /// The exit status the report stands for: 1 with a failure, else 3
+    /// when the run stopped early, else 0.
+    pub fn exit_status(&self) -> u8 {
+        match (self.passed(), &self.incomplete) {
+            (false, _) => crate::exit::VIOLATIONS,
+            (true, Some(_)) => crate::exit::INCOMPLETE,
+            (true, None) => crate::exit::PASSED,
+        }
     }
 
     /// Whether every check passed or was skipped.
@@ -722,7 +747,11 @@ impl Report {
         } else {
             format!("{:.2} s", self.duration_ms / 1000.0)
         };
-        let verdict = if self.passed() { "passed" } else { "FAILED" };
+        let verdict = match (self.passed(), &self.incomplete) {
+            (false, _) => "FAILED",
+            (true, Some(_)) => "INCOMPLETE",
+            (true, None) => "passed",
+        };
         let findings = match (self.findings.len(), self.passed()) {
             (0, true) => "no finding, ".to_string(),
             (0, false) => String::new(),
@@ -756,12 +785,26 @@ impl Report {
                  create(s) not sent"
             ),
         };
+        let stopped = match &self.incomplete {
+            None => String::new(),
+            Some(incomplete) => {
+                let mut text = format!(" (stopped: {}", incomplete.reason);
+                if !incomplete.cut_short.is_empty() {
+                    text.push_str(&format!("; cut short: {}", incomplete.cut_short.join(", ")));
+                }
+                if !incomplete.not_run.is_empty() {
+                    text.push_str(&format!("; not run: {}", incomplete.not_run.join(", ")));
+                }
+                text.push(')');
+                text
+            }
+        };
         format!(
-            "{} {verdict} against {}: {findings}{total} checks ({passed} passed, {failed} failed, \
-             {skipped} skipped) in {took}{renewals}; exit status {}",
+            "{} {verdict}{stopped} against {}: {findings}{total} checks ({passed} passed, \
+             {failed} failed, {skipped} skipped) in {took}{renewals}; exit status {}",
             self.suite,
             self.target,
-            if self.passed() { 0 } else { 1 }
+            self.exit_status()
         )
     }
 

@@ -4,11 +4,12 @@
 //! ([`crate::events`]). Phases and the scenario plan requests and hand
 //! them here; they never send, judge or render.
 
-use std::time::Instant;
+use std::{collections::BTreeSet, time::Instant};
 
 use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::Value;
+use tokio::sync::watch;
 use url::Url;
 
 use crate::{
@@ -20,8 +21,8 @@ use crate::{
     exchange::{Credentials, Exchange, Intent, Planned},
     har::Har,
     report::{
-        Check, Failure, FailureKind, OperationCoverage, REDACTED_CLIENT_SECRET, Redactor, Report,
-        RequestSummary, ResponseSummary, Writes, excerpt,
+        Check, Failure, FailureKind, Incomplete, OperationCoverage, REDACTED_CLIENT_SECRET,
+        Redactor, Report, RequestSummary, ResponseSummary, Writes, excerpt,
     },
     transport::{Sent, TokenSource, Transport},
 };
@@ -49,6 +50,92 @@ pub(crate) struct Runner<'a> {
     creates_left: Option<usize>,
     /// Allowed creates skipped for the bound.
     creates_skipped: u64,
+    /// When the run ends early.
+    stop: Stop,
+}
+
+/// When a run ends before it is through: its time budget, its budget of
+/// findings, or a signal.
+struct Stop {
+    deadline: Option<tokio::time::Instant>,
+    interrupt: Option<watch::Receiver<bool>>,
+    max_failures: Option<usize>,
+    /// The fingerprints of the findings so far.
+    findings: BTreeSet<String>,
+    /// Why the run stopped, once it did.
+    reason: Option<String>,
+}
+
+impl Stop {
+    fn new(config: &LiveConfig) -> Self {
+        Self {
+            deadline: config
+                .max_time
+                .map(|budget| tokio::time::Instant::now() + budget),
+            interrupt: config.interrupt.clone(),
+            max_failures: config.max_failures,
+            findings: BTreeSet::new(),
+            reason: None,
+        }
+    }
+
+    /// Why the run is to stop now, if it is.
+    fn reason(&mut self, config: &LiveConfig) -> Option<String> {
+        if self.reason.is_none() {
+            if self
+                .deadline
+                .is_some_and(|deadline| tokio::time::Instant::now() >= deadline)
+            {
+                self.reason = Some(time_budget(config));
+            } else if self.interrupt.as_ref().is_some_and(|i| *i.borrow()) {
+                self.reason = Some(INTERRUPTED.to_string());
+            } else if let Some(max) = self.max_failures
+                && self.findings.len() >= max
+            {
+                self.reason = Some(format!("{max} finding(s) reached (--max-failures)"));
+            }
+        }
+        self.reason.clone()
+    }
+
+    /// Resolves when the deadline passes or the signal comes, with why.
+    fn signal(&self, config: &LiveConfig) -> impl Future<Output = String> + use<> {
+        let deadline = self.deadline;
+        let mut interrupt = self.interrupt.clone();
+        let budget = time_budget(config);
+        async move {
+            let timed_out = async {
+                match deadline {
+                    Some(deadline) => tokio::time::sleep_until(deadline).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let interrupted = async {
+                match &mut interrupt {
+                    Some(interrupt) => {
+                        if interrupt.wait_for(|stop| *stop).await.is_err() {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = timed_out => budget,
+                () = interrupted => INTERRUPTED.to_string(),
+            }
+        }
+    }
+}
+
+/// Why a run stopped on a signal.
+const INTERRUPTED: &str = "interrupted (SIGINT or SIGTERM)";
+
+fn time_budget(config: &LiveConfig) -> String {
+    format!(
+        "the time budget ran out (--max-time {})",
+        humantime::format_duration(config.max_time.unwrap_or_default())
+    )
 }
 
 impl<'a> Runner<'a> {
@@ -88,6 +175,7 @@ impl<'a> Runner<'a> {
             sinks: Vec::new(),
             creates_left: config.max_creates,
             creates_skipped: 0,
+            stop: Stop::new(config),
         })
     }
 
@@ -186,6 +274,9 @@ impl<'a> Runner<'a> {
     }
 
     fn record(&mut self, check: Check, planned: Option<&Planned>) {
+        self.stop
+            .findings
+            .extend(crate::findings::fingerprints(&check));
         self.report.push(check);
         let sinks = &mut self.sinks;
         if let Some(check) = self.report.checks.last() {
@@ -213,11 +304,24 @@ impl<'a> Runner<'a> {
     /// [`Runner::keep`] records it (a case being shrunk sends many
     /// requests and keeps one).
     pub(crate) async fn assess(&mut self, planned: &Planned) -> Result<(Check, Answer), LiveError> {
+        self.go_on()?;
         if !self.may_send(planned) {
             return Ok((self.skipped_create(planned), Answer::default()));
         }
-        let sent = self.transport.send(planned).await?;
+        let stop = self.stop.signal(self.config);
+        let sent = tokio::select! {
+            sent = self.transport.send(planned) => sent?,
+            reason = stop => return Err(LiveError::Stopped(reason)),
+        };
         Ok(self.judge(planned, sent))
+    }
+
+    /// `Err(Stopped)` once the run is to end (its budget, or a signal).
+    pub(crate) fn go_on(&mut self) -> Result<(), LiveError> {
+        match self.stop.reason(self.config) {
+            Some(reason) => Err(LiveError::Stopped(reason)),
+            None => Ok(()),
+        }
     }
 
     /// Whether a request may be sent: an allowed create only while
@@ -263,19 +367,23 @@ impl<'a> Runner<'a> {
         &mut self,
         planned: &[Planned],
     ) -> Result<Vec<(Check, Answer)>, LiveError> {
+        self.go_on()?;
         // The budget is spent in the order planned, whatever the workers.
         let allowed: Vec<bool> = planned.iter().map(|p| self.may_send(p)).collect();
+        let stop = self.stop.signal(self.config);
         let transport = &self.transport;
         let sending = planned
             .iter()
             .zip(&allowed)
             .filter(|(_, allowed)| **allowed)
             .map(|(p, _)| transport.send(p));
-        let mut sent = futures_util::stream::iter(sending)
+        let batch = futures_util::stream::iter(sending)
             .buffered(self.config.workers.max(1))
-            .collect::<Vec<Result<Sent, LiveError>>>()
-            .await
-            .into_iter();
+            .collect::<Vec<Result<Sent, LiveError>>>();
+        let mut sent = tokio::select! {
+            sent = batch => sent.into_iter(),
+            reason = stop => return Err(LiveError::Stopped(reason)),
+        };
         let mut assessed = Vec::with_capacity(planned.len());
         for (planned, allowed) in planned.iter().zip(allowed) {
             if !allowed {
@@ -392,7 +500,9 @@ impl<'a> Runner<'a> {
         mut self,
         coverage: Vec<OperationCoverage>,
         started: Instant,
+        incomplete: Option<Incomplete>,
     ) -> Result<Report, LiveError> {
+        self.report.incomplete = incomplete;
         let mut findings = crate::findings::group(&self.report.checks, self.report.seed);
         let mut notes = Vec::new();
         for sink in &mut self.sinks {

@@ -324,3 +324,131 @@ async fn a_run_creates_what_its_bound_allows_and_the_next_reuses_what_it_left() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_time_budget_ends_the_run_cleanly_and_says_so() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let report = run(sandbox.base_url(), |c| {
+            c.max_time = Some(Duration::from_millis(400));
+            c.generative.max_cases = None;
+            c.workers = 1;
+        })
+        .await;
+        let incomplete = report.incomplete.clone().expect("the run was cut short");
+        assert!(
+            incomplete.reason.contains("--max-time 400ms"),
+            "{incomplete:?}"
+        );
+        assert_eq!(incomplete.cut_short.len(), 1, "{incomplete:?}");
+        assert!(report.findings.is_empty(), "{}", describe(&report));
+        assert_eq!(
+            report.exit_status(),
+            connections_conformance::exit::INCOMPLETE
+        );
+        assert!(
+            report
+                .summary_line()
+                .starts_with("live INCOMPLETE (stopped: the time budget"),
+            "{}",
+            report.summary_line()
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn max_failures_stops_after_that_many_findings() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(|request, response| {
+                if is(request, "GET", "/v2/connections") && response.status == StatusCode::OK {
+                    common::set_header(
+                        &mut response.headers,
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain",
+                    );
+                }
+            }),
+        )
+        .await;
+        let report = run(&proxy.base_url, |c| c.max_failures = Some(1)).await;
+        assert_eq!(report.findings.len(), 1, "{}", describe(&report));
+        let incomplete = report
+            .incomplete
+            .clone()
+            .expect("stopped at the first finding");
+        assert!(
+            incomplete.reason.contains("--max-failures"),
+            "{incomplete:?}"
+        );
+        assert_eq!(
+            report.exit_status(),
+            connections_conformance::exit::VIOLATIONS
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sigterm_mid_run_writes_the_report_of_what_ran() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let directory = tempfile::tempdir().unwrap();
+        let report_path = directory.path().join("report.json");
+        // Five requests a second: the run lasts long enough to be stopped.
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args(["live", "--base-url", sandbox.base_url(), "--token", TOKEN])
+            .args(["--rate-limit", "5/s", "--format", "json", "--output"])
+            .arg(&report_path)
+            .current_dir(directory.path())
+            .env_remove("CONNECTIONS_CLIENT_ID")
+            .env_remove("CONNECTIONS_CLIENT_SECRET")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let pid = child.id().unwrap().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let stopped_at = std::time::Instant::now();
+        let output = child.wait_with_output().await.unwrap();
+        let took = stopped_at.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{stderr}");
+        assert!(took < Duration::from_secs(5), "it took {took:?} to stop");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+        assert!(
+            report["incomplete"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("interrupted"),
+            "{report}"
+        );
+        assert!(
+            !report["incomplete"]["cut_short"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains("live INCOMPLETE (stopped: interrupted"),
+            "{stdout}{stderr}"
+        );
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
