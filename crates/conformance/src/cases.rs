@@ -218,6 +218,8 @@ impl CaseFile {
                     .map(|u| u.path().to_string())
                     .unwrap_or_default(),
                 documented: Vec::new(),
+                secured: false,
+                made_up_reference: false,
             },
             CaseAuth::Token
                 if !expected.is_empty() && expected.iter().all(|s| *s >= 400 && *s != 404) =>

@@ -76,6 +76,14 @@ pub enum Intent {
         path: String,
         /// The methods the document gives for it.
         documented: Vec<String>,
+        /// Whether the path's operations declare security: a gateway may
+        /// authenticate before it routes, and answer 401 or 403.
+        #[serde(default)]
+        secured: bool,
+        /// Whether the URL holds a reference the suite made up: 404 is
+        /// then a fair answer.
+        #[serde(default)]
+        made_up_reference: bool,
     },
 }
 
@@ -284,11 +292,14 @@ mod tests {
         let intent = Intent::UndocumentedMethod {
             path: "/v2/connections".into(),
             documented: vec!["GET".into(), "POST".into()],
+            secured: true,
+            made_up_reference: false,
         };
         let text = serde_json::to_value(&intent).unwrap();
         assert_eq!(
             text,
-            json!({"intent": "undocumented_method", "path": "/v2/connections", "documented": ["GET", "POST"]})
+            json!({"intent": "undocumented_method", "path": "/v2/connections",
+                   "documented": ["GET", "POST"], "secured": true, "made_up_reference": false})
         );
         assert_eq!(serde_json::from_value::<Intent>(text).unwrap(), intent);
         let expectation = Expectation::NextRevision { before: 3 };

@@ -963,9 +963,16 @@ pub(crate) async fn unsupported_methods(runner: &mut Runner<'_>) -> Result<(), L
             url,
             &[405],
         );
+        let secured = runner
+            .contract()
+            .operations()
+            .filter(|o| o.path == path)
+            .any(|o| operation_is_secured(runner.contract(), o));
         planned.intent = Intent::UndocumentedMethod {
+            made_up_reference: path.contains('{'),
             path: path.clone(),
             documented: methods.into_iter().collect(),
+            secured,
         };
         plans.push(planned);
     }

@@ -452,3 +452,64 @@ async fn sigterm_mid_run_writes_the_report_of_what_ran() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_production_like_edge_is_not_a_fault() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let seen = Arc::new(AtomicUsize::new(0));
+        // A gateway: CORS preflights answered, undeclared methods refused
+        // before routing (403) or as unknown resources (404), an
+        // occasional 429, chunked answers with headers of its own.
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(move |request, response| {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                if request.method == "OPTIONS" {
+                    response.status = StatusCode::NO_CONTENT;
+                    response.body.clear();
+                    response.headers.clear();
+                    for (name, value) in [
+                        ("access-control-allow-origin", "*"),
+                        ("access-control-allow-methods", "GET, POST, PUT"),
+                        (
+                            "access-control-allow-headers",
+                            "authorization, content-type",
+                        ),
+                    ] {
+                        response.headers.insert(name, value.parse().unwrap());
+                    }
+                } else if response.status == StatusCode::METHOD_NOT_ALLOWED {
+                    let reference = request.path.matches('/').count() > 2
+                        && !request.path.ends_with("/testConnection");
+                    response.headers.remove(axum::http::header::ALLOW);
+                    if reference {
+                        response.status = StatusCode::NOT_FOUND;
+                        response.set_json(&json!({"message": "Not Found"}));
+                    } else {
+                        response.status = StatusCode::FORBIDDEN;
+                        response.set_json(&json!({"message": "Missing Authentication Token"}));
+                    }
+                } else if n % 13 == 12 {
+                    response.status = StatusCode::TOO_MANY_REQUESTS;
+                    response.headers.insert("retry-after", "0".parse().unwrap());
+                    response.set_json(&json!({"message": "Too Many Requests"}));
+                }
+                for (name, value) in [
+                    ("via", "1.1 gateway"),
+                    ("x-request-id", "req-42"),
+                    ("x-amzn-trace-id", "Root=1-abc"),
+                ] {
+                    response.headers.insert(name, value.parse().unwrap());
+                }
+                response.chunked = true;
+            }),
+        )
+        .await;
+        let report = run(&proxy.base_url, |_| {}).await;
+        assert!(report.findings.is_empty(), "{}", describe(&report));
+        assert!(report.throttled > 0);
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}

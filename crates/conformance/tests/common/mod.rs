@@ -82,6 +82,9 @@ pub struct ProxiedResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// Send the body in chunks (`Transfer-Encoding: chunked`, no
+    /// `Content-Length`).
+    pub chunked: bool,
 }
 
 impl ProxiedResponse {
@@ -202,6 +205,7 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         status: answer.status(),
         headers: answer.headers().clone(),
         body: answer.bytes().await.unwrap().to_vec(),
+        chunked: false,
     };
     (state.breakage.response)(&proxied, &mut response);
     let mut builder = Response::builder().status(response.status);
@@ -209,6 +213,18 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         if name != header::CONTENT_LENGTH && name != header::TRANSFER_ENCODING {
             builder = builder.header(name, value);
         }
+    }
+    if response.chunked {
+        let halves: Vec<Result<Vec<u8>, std::io::Error>> = {
+            let middle = response.body.len() / 2;
+            vec![
+                Ok(response.body[..middle].to_vec()),
+                Ok(response.body[middle..].to_vec()),
+            ]
+        };
+        return builder
+            .body(Body::from_stream(futures_util::stream::iter(halves)))
+            .unwrap();
     }
     builder.body(Body::from(response.body)).unwrap()
 }
