@@ -89,6 +89,10 @@ pub enum Part {
     /// Our coverage + stateful phases and Schemathesis side by side against
     /// the same release-built sandbox: cases/s, the ratio, distinct cases.
     Schemathesis,
+    /// The same, one network hop away (a proxy adding a fixed latency):
+    /// our default workers and one worker, Schemathesis' default and four
+    /// workers, and one injected fault.
+    Edge,
 }
 
 /// `cargo xtask bench`.
@@ -117,12 +121,20 @@ pub struct Args {
     /// Part `schemathesis`: the options of that comparison.
     #[command(flatten)]
     pub schemathesis: super::bench_schemathesis::SchemathesisBenchOptions,
+    /// Part `edge`: the options of that comparison.
+    #[command(flatten)]
+    pub edge: super::bench_edge::EdgeBenchOptions,
 }
 
 /// Runs the chosen parts in order.
 pub fn run(root: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let parts = if args.parts.is_empty() {
-        vec![Part::Validator, Part::Sandbox, Part::Schemathesis]
+        vec![
+            Part::Validator,
+            Part::Sandbox,
+            Part::Schemathesis,
+            Part::Edge,
+        ]
     } else {
         args.parts.clone()
     };
@@ -139,6 +151,7 @@ pub fn run(root: &Path, args: Args) -> anyhow::Result<ExitCode> {
             Part::Schemathesis => {
                 super::bench_schemathesis::run(root, &args.schemathesis)?;
             }
+            Part::Edge => super::bench_edge::run(root, &args.edge)?,
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -241,15 +241,20 @@ pub fn run(root: &Path, options: &SchemathesisBenchOptions) -> anyhow::Result<Co
 const STARTUP_LIMIT: Duration = Duration::from_secs(30);
 
 /// A release-built sandbox process; killed when dropped.
-struct SandboxProcess {
+pub(crate) struct SandboxProcess {
     child: Child,
-    base_url: String,
+    pub(crate) base_url: String,
 }
 
 impl SandboxProcess {
     /// Starts `binary` on a free loopback port with an in-memory database
     /// and `token`; returns once it printed `listening on URL`.
-    fn start(binary: &Path, token: &str) -> anyhow::Result<Self> {
+    pub(crate) fn start(binary: &Path, token: &str) -> anyhow::Result<Self> {
+        Self::start_with(binary, token, &[])
+    }
+
+    /// [`SandboxProcess::start`] with more flags.
+    pub(crate) fn start_with(binary: &Path, token: &str, flags: &[&str]) -> anyhow::Result<Self> {
         let child = Command::new(binary)
             .args([
                 "--listen",
@@ -260,6 +265,7 @@ impl SandboxProcess {
                 token,
             ])
             .arg("--allow-private-targets")
+            .args(flags)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -303,7 +309,7 @@ impl Drop for SandboxProcess {
 
 /// `cargo build --release` of the sandbox and conformance binaries; their
 /// executables by target name.
-fn build_release(root: &Path) -> anyhow::Result<BTreeMap<String, PathBuf>> {
+pub(crate) fn build_release(root: &Path) -> anyhow::Result<BTreeMap<String, PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(root)
@@ -341,12 +347,12 @@ fn build_release(root: &Path) -> anyhow::Result<BTreeMap<String, PathBuf>> {
 
 /// The `st` of the pinned Python tools of `cargo xtask consumers`
 /// (`consumers/python/requirements.txt`, which pins Schemathesis).
-fn prepare_venv(root: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn prepare_venv(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(super::consumers::python_tools(root)?.join("bin").join("st"))
 }
 
 /// The document's operations as (method, path template).
-fn path_templates(document: &Value) -> Vec<(String, String, String)> {
+pub(crate) fn path_templates(document: &Value) -> Vec<(String, String, String)> {
     connections_openapi::operations::operations(document)
         .iter()
         .map(|o| {
@@ -396,7 +402,7 @@ fn operation_of(templates: &[(String, String, String)], method: &str, path: &str
 /// Our side from its JSON report: every check that sent a request, and
 /// the distinct curl commands (method, URL, body) per operation (found
 /// from the method and URL, as for Schemathesis).
-fn side_from_report(
+pub(crate) fn side_from_report(
     name: &str,
     report: &Value,
     templates: &[(String, String, String)],
@@ -437,7 +443,7 @@ fn url_path(url: &str) -> &str {
 
 /// Schemathesis' side from its HAR file: every entry, and the distinct
 /// (method, URL, body) per operation.
-fn side_from_har(
+pub(crate) fn side_from_har(
     name: &str,
     har: &Value,
     templates: &[(String, String, String)],

@@ -3,6 +3,7 @@
 //! exits with [`exit::FAILURE`]).
 
 pub mod bench;
+pub mod bench_edge;
 pub mod bench_sandbox;
 pub mod bench_schemathesis;
 pub mod breaking;
