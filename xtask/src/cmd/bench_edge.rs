@@ -27,7 +27,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::bench_schemathesis::{
-    SandboxProcess, Side, build_release, path_templates, prepare_venv, side_from_har,
+    SandboxProcess, Side, build_release, path_templates, prepare_venv, read_har, side_from_har,
     side_from_report,
 };
 
@@ -203,25 +203,7 @@ pub fn run(root: &Path, options: &EdgeBenchOptions) -> anyhow::Result<()> {
             .output()
             .context("st run")?;
         let seconds = started.elapsed().as_secs_f64();
-        let har = std::fs::read_dir(&reports)
-            .ok()
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .find(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("har"))
-            })
-            .with_context(|| {
-                format!(
-                    "Schemathesis wrote no HAR file ({}): {}",
-                    output.status,
-                    String::from_utf8_lossy(&output.stderr)
-                )
-            })?;
-        let har: Value = serde_json::from_str(&std::fs::read_to_string(&har)?)?;
+        let har = read_har(&reports, &output)?;
         Ok(side_from_har(name, &har, &templates, seconds))
     };
     let st_default = schemathesis("Schemathesis, default (1 worker)", "1")?;

@@ -210,31 +210,36 @@ pub fn run(root: &Path, options: &SchemathesisBenchOptions) -> anyhow::Result<Co
             .context("st run")?;
         let seconds = started.elapsed().as_secs_f64();
         drop(running);
-        let har = std::fs::read_dir(&reports)
-            .ok()
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            // `har-<time>.json`
-            .find(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("har"))
-            })
-            .with_context(|| {
-                format!(
-                    "Schemathesis wrote no HAR file ({}): {}",
-                    output.status,
-                    String::from_utf8_lossy(&output.stderr)
-                )
-            })?;
-        let har: Value = serde_json::from_str(&std::fs::read_to_string(&har)?)?;
+        let har = read_har(&reports, &output)?;
         side_from_har("schemathesis", &har, &templates, seconds)
     };
     let comparison = Comparison { ours, schemathesis };
     println!("\n{}", comparison.table());
     Ok(comparison)
+}
+
+/// The HAR file Schemathesis wrote under `reports` (`har-<time>.json`),
+/// parsed; `output` is its run, for the error when there is none.
+pub(crate) fn read_har(reports: &Path, output: &std::process::Output) -> anyhow::Result<Value> {
+    let har = std::fs::read_dir(reports)
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("har"))
+        })
+        .with_context(|| {
+            format!(
+                "Schemathesis wrote no HAR file ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+    Ok(serde_json::from_str(&std::fs::read_to_string(&har)?)?)
 }
 
 /// How long the sandbox may take to print its address.
