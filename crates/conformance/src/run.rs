@@ -439,7 +439,9 @@ impl<'a> Runner<'a> {
         check.response = Some(ResponseSummary {
             status: received.status,
             content_type: received.content_type.clone(),
-            body_excerpt: excerpt(&received.text),
+            // Redacted before it is cut: a secret across the cut would
+            // otherwise be kept nearly whole.
+            body_excerpt: excerpt(&self.report.scrub(&received.text)),
         });
         if sent.still_throttled {
             // Slowed down past the bounds: the server's quota, not a fault.

@@ -647,3 +647,48 @@ async fn a_server_that_refuses_a_fresh_token_is_one_finding_and_one_renewal() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_token_across_the_cut_of_a_body_is_redacted_whole() {
+    use connections_conformance::{
+        live::{LiveConfig, run_live},
+        report::{BODY_EXCERPT_LIMIT, Format},
+    };
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        // The list answers a wrong-typed body whose text puts the token
+        // right across the cut the reports make.
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(|request, response| {
+                if is(request, "GET", "/v2/connections") && response.status == 200 {
+                    // `{"a":"` + padding + `","token":"` puts the token's
+                    // last two characters past the cut.
+                    let start = BODY_EXCERPT_LIMIT - common::TOKEN.len() + 2;
+                    let padding = "x".repeat(start - 17);
+                    response.set_json(&json!({"a": padding, "token": common::TOKEN}));
+                }
+            }),
+        )
+        .await;
+        let mut config = LiveConfig::new(proxy.base_url.parse().unwrap(), common::TOKEN);
+        config.generative.phases = [connections_conformance::phases::Phase::Stateful]
+            .into_iter()
+            .collect();
+        let report = run_live(&common::contract(), &config, |_| {})
+            .await
+            .unwrap();
+        let head = &common::TOKEN[..common::TOKEN.len() - 2];
+        for format in [Format::Human, Format::Json, Format::Junit] {
+            let text = report.render(format);
+            assert!(!text.contains(head), "{format:?} keeps most of the token");
+        }
+        for check in &report.checks {
+            if let Some(response) = &check.response {
+                assert!(!response.body_excerpt.contains(head));
+            }
+        }
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
