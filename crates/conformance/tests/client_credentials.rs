@@ -692,3 +692,41 @@ async fn a_token_across_the_cut_of_a_body_is_redacted_whole() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_endless_token_answer_is_refused_not_read() {
+    bounded(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let token_url = format!("http://{}/oauth/token", listener.local_addr().unwrap());
+        let endless = axum::Router::new().fallback(|| async {
+            let chunks = futures_util::stream::repeat_with(|| {
+                Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 64 * 1024]))
+            });
+            axum::response::Response::builder()
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from_stream(chunks))
+                .unwrap()
+        });
+        let server = tokio::spawn(async move { axum::serve(listener, endless).await });
+        let output = live(
+            &[
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--client-id",
+                "id",
+                "--client-secret",
+                "secret-0123456789abcdef",
+                "--token-url",
+                &token_url,
+            ],
+            &[],
+        )
+        .await;
+        let reason = stderr(&output);
+        assert_eq!(code(&output), exit::COULD_NOT_RUN, "{reason}");
+        assert!(reason.contains("larger than 65536 bytes"), "{reason}");
+        assert_eq!(reason.lines().count(), 1, "{reason}");
+        server.abort();
+    })
+    .await;
+}

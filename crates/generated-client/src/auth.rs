@@ -435,7 +435,20 @@ impl TokenProvider {
         .await
         .map_err(unreachable)?;
         let status = response.status();
-        let body = response.bytes().await.map_err(unreachable)?;
+        let mut response = response;
+        let mut body = Vec::new();
+        // A token answer is small: an endless or huge one is refused,
+        // not read into memory.
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_TOKEN_ANSWER_BYTES {
+                return Err(TokenError::InvalidResponse {
+                    url,
+                    status,
+                    problem: format!("the answer is larger than {MAX_TOKEN_ANSWER_BYTES} bytes"),
+                });
+            }
+        }
         if !status.is_success() {
             let rejection = serde_json::from_slice::<TokenRejection>(&body).ok();
             let (error, description) = rejection
@@ -480,6 +493,9 @@ impl TokenProvider {
         })
     }
 }
+
+/// The largest token answer read (a token answer is a few hundred bytes).
+pub const MAX_TOKEN_ANSWER_BYTES: usize = 64 * 1024;
 
 /// How long a token that lives `lifetime` is used: until 60 s or a tenth of
 /// its lifetime before it expires, whichever margin is smaller.
