@@ -114,6 +114,20 @@ pub mod types {
         /// Sitecore UI asks for a client secret); the list example returns
         /// an `OAUTH` connection without it, so it is optional and
         /// write-only: servers should not return it.
+        ///
+        /// **Decision (a stored secret stays home):** a server that keeps
+        /// this secret sends it only with the settings it was saved with
+        /// ([`Auth::same_settings_as`]: `clientId`, `accessTokenUrl`,
+        /// `useMutualTls`, `oauthCustomHeaders`, `formUrlEncodedItems`).
+        /// An update that changes any of them without sending a secret
+        /// stores the connection without one; a `testConnection` of a
+        /// saved connection uses the stored secret only when these
+        /// settings, and the URL the token is then sent to, are the saved
+        /// ones, and otherwise runs as for a connection never saved.
+        /// Otherwise anyone allowed to test connections could have any
+        /// stored secret sent to a URL of their choice. This is the only
+        /// write-only credential the docs publish; any other would follow
+        /// the same rule.
         #[serde(
             rename = "clientSecret",
             skip_serializing_if = "::std::option::Option::is_none"

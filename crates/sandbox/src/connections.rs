@@ -64,14 +64,21 @@ fn materialize(input: ConnectionInput, assigned: Assigned) -> Connection {
     }
 }
 
-/// The OAuth client secret of an auth setting, if any.
-fn client_secret(auth: &Auth) -> Option<(&str, &str)> {
-    match auth {
-        Auth::OAuth {
-            client_id,
-            client_secret: Some(secret),
-            ..
-        } => Some((client_id, secret)),
+/// The stored OAuth client secret of `saved`, when `auth` carries none of
+/// its own and has the settings the secret was saved with (the spec's
+/// decision on `clientSecret`: a stored secret stays home).
+fn stored_secret_for(auth: &Auth, saved: &Auth) -> Option<String> {
+    match (auth, saved) {
+        (
+            Auth::OAuth {
+                client_secret: None,
+                ..
+            },
+            Auth::OAuth {
+                client_secret: Some(secret),
+                ..
+            },
+        ) if auth.same_settings_as(saved) => Some(secret.clone()),
         _ => None,
     }
 }
@@ -227,8 +234,9 @@ pub async fn retrieve(
 ///
 /// The writable fields are replaced, with the same defaults as create.
 /// An OAuth client secret is write-only, so a connection sent back as
-/// retrieved has none: when the body has no secret and the same
-/// `clientId`, the stored secret is kept.
+/// retrieved has none: when the body has no secret and the settings the
+/// stored one was saved with, the stored secret is kept; with other
+/// settings it is dropped (it is only ever sent with its own).
 pub async fn update(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -243,8 +251,7 @@ pub async fn update(
     let updated = state
         .store()
         .update(reference.clone(), move |stored| {
-            let kept_secret = client_secret(&stored.auth)
-                .map(|(id, secret)| (id.to_string(), secret.to_string()));
+            let kept_secret = stored_secret_for(&input.auth, &stored.auth);
             let mut connection = materialize(
                 input,
                 Assigned {
@@ -257,15 +264,13 @@ pub async fn update(
             );
             if let (
                 Auth::OAuth {
-                    client_id,
                     client_secret: secret @ None,
                     ..
                 },
-                Some((stored_id, stored_secret)),
+                Some(kept),
             ) = (&mut connection.auth, kept_secret)
-                && *client_id == stored_id
             {
-                *secret = Some(stored_secret);
+                *secret = Some(kept);
             }
             connection
         })
@@ -284,24 +289,19 @@ pub async fn test(
     let request: TestConnectionRequest =
         read_json(state.schemas(), "TestConnectionRequest", &headers, body).await?;
     let connection = request.connection;
-    let stored_secret = match (&connection.auth, &connection.reference) {
-        (
-            Auth::OAuth {
-                client_id,
-                client_secret: None,
-                ..
-            },
-            Some(reference),
-        ) => state
+    // The stored secret goes only with the saved token settings, and the
+    // token it buys only to the URL the saved connection sends it to.
+    let stored_secret = match &connection.reference {
+        Some(reference) => state
             .store()
             .get(reference)
             .map_err(|e| ApiError::internal_error(&e))?
             .and_then(|stored| {
-                client_secret(&stored.auth)
-                    .filter(|(id, _)| id == client_id)
-                    .map(|(_, secret)| secret.to_string())
+                let saved = ConnectionInput::from(stored);
+                let same_target = outbound::target_url(&connection) == outbound::target_url(&saved);
+                stored_secret_for(&connection.auth, &saved.auth).filter(|_| same_target)
             }),
-        _ => None,
+        None => None,
     };
     Ok(Json(
         outbound::test_connection(&connection, stored_secret, state.outbound_policy()).await,

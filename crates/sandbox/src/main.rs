@@ -22,6 +22,11 @@ use tracing_subscriber::EnvFilter;
 /// Every flag can also be set with the environment variable named in
 /// brackets. Logs go to stderr (filter with RUST_LOG); the first stdout
 /// line is `listening on http://ADDRESS`.
+///
+/// A stored OAuth client secret is never returned and only ever sent with
+/// the settings it was saved with: a test or an update that changes the
+/// token URL, client id, token headers or form items (or, for a test, the
+/// URL the token goes to) does not get it.
 #[derive(Debug, Parser)]
 #[command(name = "connections-sandbox", version, about, long_about)]
 struct Cli {

@@ -92,6 +92,14 @@ pub async fn test_connection(
     }
 }
 
+/// The URL a test of `connection` sends its request (and the bearer token
+/// it fetched) to: placeholders filled, URL parameters appended.
+pub fn target_url(connection: &ConnectionInput) -> String {
+    let placeholders =
+        Placeholders::from_mappings(connection.input_mappings.as_deref().unwrap_or_default());
+    Plan::url(connection, &placeholders)
+}
+
 /// The request a connection describes, placeholders filled.
 struct Plan {
     method: &'static str,
@@ -104,23 +112,9 @@ struct Plan {
 
 impl Plan {
     fn new(connection: &ConnectionInput, placeholders: &Placeholders) -> Self {
-        let mut url = placeholders.fill(&connection.request.connection_url);
-        let parameters = connection.url_parameters.as_deref().unwrap_or_default();
-        if !parameters.is_empty() {
-            let mut query = form_urlencoded::Serializer::new(String::new());
-            for NameValue { name, value } in parameters {
-                query.append_pair(name, &placeholders.fill(value));
-            }
-            let separator = match url.find('?') {
-                None => "?",
-                Some(_) if url.ends_with('?') || url.ends_with('&') => "",
-                Some(_) => "&",
-            };
-            url = format!("{url}{separator}{}", query.finish());
-        }
         Self {
             method: connection.request.request_type.as_str(),
-            url,
+            url: Self::url(connection, placeholders),
             headers: connection
                 .custom_headers
                 .as_deref()
@@ -137,6 +131,24 @@ impl Plan {
             connect_timeout: timeout(connection.connection_timeout),
             read_timeout: timeout(connection.socket_timeout),
         }
+    }
+
+    fn url(connection: &ConnectionInput, placeholders: &Placeholders) -> String {
+        let mut url = placeholders.fill(&connection.request.connection_url);
+        let parameters = connection.url_parameters.as_deref().unwrap_or_default();
+        if !parameters.is_empty() {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for NameValue { name, value } in parameters {
+                query.append_pair(name, &placeholders.fill(value));
+            }
+            let separator = match url.find('?') {
+                None => "?",
+                Some(_) if url.ends_with('?') || url.ends_with('&') => "",
+                Some(_) => "&",
+            };
+            url = format!("{url}{separator}{}", query.finish());
+        }
+        url
     }
 
     fn reported_request(&self) -> TestedRequest {

@@ -39,6 +39,20 @@ pub enum Auth {
         /// Sitecore UI asks for a client secret); the list example returns
         /// an `OAUTH` connection without it, so it is optional and
         /// write-only: servers should not return it.
+        ///
+        /// **Decision (a stored secret stays home):** a server that keeps
+        /// this secret sends it only with the settings it was saved with
+        /// ([`Auth::same_settings_as`]: `clientId`, `accessTokenUrl`,
+        /// `useMutualTls`, `oauthCustomHeaders`, `formUrlEncodedItems`).
+        /// An update that changes any of them without sending a secret
+        /// stores the connection without one; a `testConnection` of a
+        /// saved connection uses the stored secret only when these
+        /// settings, and the URL the token is then sent to, are the saved
+        /// ones, and otherwise runs as for a connection never saved.
+        /// Otherwise anyone allowed to test connections could have any
+        /// stored secret sent to a URL of their choice. This is the only
+        /// write-only credential the docs publish; any other would follow
+        /// the same rule.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_secret: Option<String>,
         /// URL of the token endpoint. The overview page requires `https`,
@@ -56,4 +70,42 @@ pub enum Auth {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         form_url_encoded_items: Option<Vec<NameValue>>,
     },
+}
+
+impl Auth {
+    /// Whether these are `saved`'s OAuth settings in every member but the
+    /// secret: the settings a stored secret may be sent with (see the
+    /// decision on `clientSecret`). `NONE` has no secret to send, so it
+    /// matches nothing.
+    pub fn same_settings_as(&self, saved: &Auth) -> bool {
+        match (self, saved) {
+            (
+                Auth::OAuth {
+                    client_id,
+                    client_secret: _,
+                    access_token_url,
+                    use_mutual_tls,
+                    oauth_custom_headers,
+                    form_url_encoded_items,
+                },
+                Auth::OAuth {
+                    client_id: saved_id,
+                    client_secret: _,
+                    access_token_url: saved_url,
+                    use_mutual_tls: saved_tls,
+                    oauth_custom_headers: saved_headers,
+                    form_url_encoded_items: saved_items,
+                },
+            ) => {
+                client_id == saved_id
+                    && access_token_url == saved_url
+                    && use_mutual_tls.unwrap_or(false) == saved_tls.unwrap_or(false)
+                    && oauth_custom_headers.as_deref().unwrap_or_default()
+                        == saved_headers.as_deref().unwrap_or_default()
+                    && form_url_encoded_items.as_deref().unwrap_or_default()
+                        == saved_items.as_deref().unwrap_or_default()
+            }
+            _ => false,
+        }
+    }
 }

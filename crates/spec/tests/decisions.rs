@@ -419,3 +419,42 @@ fn auth_is_a_discriminated_union_of_named_variants() {
         assert!(common::validation_errors(&document, name, &sample).is_empty());
     }
 }
+
+#[test]
+fn a_stored_secret_goes_only_with_the_settings_it_was_saved_with() {
+    let saved: Auth = serde_json::from_value(json!({
+        "authType": "OAUTH", "clientId": "c", "clientSecret": "s",
+        "accessTokenUrl": "https://id.example/token",
+        "oauthCustomHeaders": [{"name": "X-Tenant", "value": "t"}]
+    }))
+    .unwrap();
+    // Sent back as retrieved (no secret; omitted lists and flags read as
+    // their defaults): the same settings.
+    let retrieved: Auth = serde_json::from_value(json!({
+        "authType": "OAUTH", "clientId": "c", "accessTokenUrl": "https://id.example/token",
+        "useMutualTls": false, "oauthCustomHeaders": [{"name": "X-Tenant", "value": "t"}],
+        "formUrlEncodedItems": []
+    }))
+    .unwrap();
+    assert!(retrieved.same_settings_as(&saved));
+    for (member, value) in [
+        ("clientId", json!("other")),
+        ("accessTokenUrl", json!("https://attacker.example/token")),
+        ("useMutualTls", json!(true)),
+        (
+            "oauthCustomHeaders",
+            json!([{"name": "X-Tenant", "value": "u"}]),
+        ),
+        (
+            "formUrlEncodedItems",
+            json!([{"name": "audience", "value": "a"}]),
+        ),
+    ] {
+        let mut changed = serde_json::to_value(&retrieved).unwrap();
+        changed[member] = value;
+        let changed: Auth = serde_json::from_value(changed).unwrap();
+        assert!(!changed.same_settings_as(&saved), "{member}");
+    }
+    assert!(!Auth::None.same_settings_as(&saved));
+    assert!(!saved.same_settings_as(&Auth::None));
+}

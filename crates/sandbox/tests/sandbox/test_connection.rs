@@ -195,6 +195,106 @@ async fn a_saved_oauth_connection_is_tested_with_its_stored_secret() {
     within(sandbox.shutdown()).await.unwrap();
 }
 
+/// The client secrets the token endpoint of `target` was sent.
+fn secrets_sent(target: &Target) -> Vec<String> {
+    target
+        .seen()
+        .iter()
+        .filter(|seen| seen.uri.path() == "/token")
+        .flat_map(|seen| form_urlencoded::parse(seen.body.as_bytes()).into_owned())
+        .filter(|(name, _)| name == "client_secret")
+        .map(|(_, value)| value)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stored_secret_is_sent_only_with_the_settings_it_was_saved_with() {
+    let home = Target::start().await;
+    let elsewhere = Target::start().await;
+    let sandbox = start_with(|c| c.outbound.allow_private_targets = true).await;
+    let raw = Raw::new(&sandbox);
+    let created = raw
+        .post_json("/v2/connections", &oauth_connection(&home, Some(SECRET)))
+        .await;
+    assert_eq!(created.status, 201);
+    let reference = created.body["ref"].as_str().unwrap();
+    let path = format!("/v2/connections/{reference}");
+    let retrieved = raw.call("GET", &path, None, None).await.body;
+
+    // The token URL of the test body is another one: the stored secret
+    // is not sent there, nor anywhere else.
+    let mut moved = retrieved.clone();
+    moved["auth"]["accessTokenUrl"] = json!(format!("{}/token", elsewhere.base));
+    let result = test(&raw, moved.clone()).await;
+    assert!(result["statusCode"].is_null(), "{result}");
+    assert_eq!(elsewhere.seen().len(), 1, "the token request goes out");
+    assert_eq!(secrets_sent(&elsewhere), Vec::<String>::new());
+    assert_eq!(secrets_sent(&home), Vec::<String>::new());
+
+    // Same token settings, but the token would go to another URL.
+    let mut redirected = retrieved.clone();
+    redirected["request"]["connectionUrl"] = json!(format!("{}/protected", elsewhere.base));
+    test(&raw, redirected).await;
+    assert_eq!(secrets_sent(&home), Vec::<String>::new());
+    assert!(
+        elsewhere
+            .seen()
+            .iter()
+            .all(|seen| !seen.headers.contains_key("authorization")),
+        "no token got with the stored secret goes elsewhere"
+    );
+
+    // Any other token setting changed: no stored secret either.
+    for (member, value) in [
+        ("clientId", json!("other")),
+        (
+            "formUrlEncodedItems",
+            json!([{"name": "audience", "value": "b"}]),
+        ),
+        ("oauthCustomHeaders", json!([])),
+    ] {
+        let mut changed = retrieved.clone();
+        changed["auth"][member] = value;
+        test(&raw, changed).await;
+        assert_eq!(secrets_sent(&home), Vec::<String>::new(), "{member}");
+    }
+
+    // An update that moves the token URL without a secret drops the
+    // stored one: a later test of the saved connection cannot send it.
+    let updated = raw
+        .call(
+            "PUT",
+            &path,
+            Some("application/json"),
+            Some(moved.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(updated.status, 201, "{:?}", updated.body);
+    let now = raw.call("GET", &path, None, None).await.body;
+    test(&raw, now.clone()).await;
+    assert_eq!(secrets_sent(&elsewhere), Vec::<String>::new());
+
+    // Moved back, still no secret: it was dropped, not hidden.
+    let back = raw
+        .call(
+            "PUT",
+            &path,
+            Some("application/json"),
+            Some(retrieved.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(back.status, 201);
+    test(&raw, retrieved.clone()).await;
+    assert_eq!(secrets_sent(&home), Vec::<String>::new());
+
+    // A test body with its own secret sends that one, wherever it says.
+    let mut own = moved;
+    own["auth"]["clientSecret"] = json!("typed");
+    test(&raw, own).await;
+    assert_eq!(secrets_sent(&elsewhere), vec!["typed".to_string()]);
+    within(sandbox.shutdown()).await.unwrap();
+}
+
 #[tokio::test]
 async fn timeouts_are_honoured_and_failures_are_results() {
     let target = Target::start().await;
