@@ -90,6 +90,9 @@ pub enum StoreError {
         /// What SQLite said.
         source: Box<StoreError>,
     },
+    /// The file system refused a write (see [`StoreError::NotWritable`]).
+    #[error("{0}")]
+    Io(std::io::Error),
     /// The database opened but cannot be written.
     #[error(
         "the database {path} cannot be written (read-only file, directory or mount?); the sandbox needs to write it"
@@ -327,6 +330,15 @@ impl Store {
                     if is_busy(&source) {
                         return StoreError::InUse { path: path.clone() };
                     }
+                    // SQLite says "disk I/O error" or "unable to open" when
+                    // it cannot create its log beside a read-only file:
+                    // name the real cause.
+                    if let Err(io) = probe_writable(path) {
+                        return StoreError::NotWritable {
+                            path: path.clone(),
+                            source: Box::new(StoreError::Io(io)),
+                        };
+                    }
                     StoreError::Open {
                         path: path.clone(),
                         source: Box::new(source),
@@ -517,6 +529,27 @@ fn check_writable(connection: &rusqlite::Connection) -> Result<(), rusqlite::Err
          DROP TABLE write_check;
          ROLLBACK;",
     )
+}
+
+/// Whether the file system lets the sandbox write the database file and
+/// create the files SQLite keeps beside it: `Err` with the operating
+/// system's answer (a read-only mount, a file or directory without write
+/// permission) when not.
+fn probe_writable(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        std::fs::OpenOptions::new().append(true).open(path)?;
+    }
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let probe = directory.join(format!(".sandbox-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)?;
+    std::fs::remove_file(probe)
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), StoreError> {

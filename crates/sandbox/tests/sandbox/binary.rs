@@ -390,6 +390,60 @@ async fn a_database_that_cannot_be_written_is_refused_at_start() {
     );
 }
 
+/// A database on a read-only mount (a tmpfs remounted read-only in a
+/// mount namespace of its own, so nothing outside sees it), existing and
+/// new: the start fails with the README's words, not SQLite's "disk I/O
+/// error". Where the machine does not allow a mount namespace, there is
+/// no read-only mount to try, and the test says so and returns.
+#[tokio::test]
+async fn a_database_on_a_read_only_mount_is_refused_with_the_cause_named() {
+    let allowed = std::process::Command::new("unshare")
+        .args(["--mount", "--", "mount", "-t", "tmpfs", "tmpfs", "/mnt"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !allowed {
+        eprintln!("no mount namespace on this machine: no read-only mount to try");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("made.db");
+    let mut first = spawn(&db_args(&db, "t")).await;
+    first.child.kill().await.unwrap();
+    within(first.child.wait()).await.unwrap();
+    let mount = dir.path().join("mount");
+    std::fs::create_dir(&mount).unwrap();
+    let (mount, db) = (mount.to_str().unwrap(), db.to_str().unwrap());
+    for name in ["existing.db", "new.db"] {
+        let script = format!(
+            "mount -t tmpfs tmpfs {mount} && cp {db} {mount}/existing.db && \
+             mount -o remount,ro {mount} && \
+             exec {BINARY} --listen 127.0.0.1:0 --db {mount}/{name} --token t"
+        );
+        let output = within(
+            Command::new("unshare")
+                .args(["--mount", "--", "sh", "-c", &script])
+                .env_remove("CONNECTIONS_SANDBOX_TOKEN")
+                .stdin(Stdio::null())
+                .kill_on_drop(true)
+                .output(),
+        )
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "{name}: started on a read-only mount"
+        );
+        assert!(
+            stderr.contains(&format!("{mount}/{name}"))
+                && stderr.contains("cannot be written (read-only file, directory or mount?)")
+                && stderr.contains("Read-only file system"),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("disk I/O error"), "{stderr}");
+    }
+}
+
 #[tokio::test]
 async fn start_up_errors_name_the_path_and_say_their_cause_once() {
     let dir = tempfile::tempdir().unwrap();
