@@ -730,3 +730,62 @@ async fn an_endless_token_answer_is_refused_not_read() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_token_endpoint_that_echoes_the_request_does_not_get_the_secret_printed() {
+    // A secret with the characters form and JSON encodings change.
+    const SECRET: &str = "s3cr\"et &<x> +%/=0123456789";
+    bounded(async {
+        for echo in ["description", "error", "string", "token_type"] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let token_url = format!("http://{}/oauth/token", listener.local_addr().unwrap());
+            let echoing = axum::Router::new().fallback(move |body: String| async move {
+                let decoded: String = url::form_urlencoded::parse(body.as_bytes())
+                    .map(|(k, v)| format!("{k}={v} "))
+                    .collect();
+                let (status, answer) = match echo {
+                    "description" => (
+                        400,
+                        json!({"error": "invalid_request", "error_description": format!("{body} {decoded}")}),
+                    ),
+                    "error" => (401, json!({"error": decoded})),
+                    "string" => (200, json!(format!("{body} {decoded}"))),
+                    _ => (
+                        200,
+                        json!({"access_token": "a", "token_type": format!("{body} {decoded}")}),
+                    ),
+                };
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    axum::Json(answer),
+                )
+            });
+            let server = tokio::spawn(async move { axum::serve(listener, echoing).await });
+            let output = live(
+                &[
+                    "--base-url",
+                    "http://127.0.0.1:9",
+                    "--client-id",
+                    "id",
+                    "--client-secret",
+                    SECRET,
+                    "--token-url",
+                    &token_url,
+                ],
+                &[],
+            )
+            .await;
+            let (out, err) = (stdout(&output), stderr(&output));
+            assert_eq!(code(&output), exit::COULD_NOT_RUN, "{echo}: {err}");
+            let encoded: String = url::form_urlencoded::byte_serialize(SECRET.as_bytes()).collect();
+            for shown in [&out, &err] {
+                assert!(!shown.contains(SECRET), "{echo}: {shown}");
+                assert!(!shown.contains(&encoded), "{echo}: {shown}");
+                assert!(!shown.contains("s3cr"), "{echo}: {shown}");
+            }
+            assert!(err.contains("[redacted]"), "{echo}: {err}");
+            server.abort();
+        }
+    })
+    .await;
+}

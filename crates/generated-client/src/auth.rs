@@ -178,6 +178,30 @@ impl ClientCredentials {
     pub fn audience(&self) -> &str {
         &self.audience
     }
+
+    /// `text` (what a token endpoint said) with the client secret replaced
+    /// by `[redacted]` in every spelling an endpoint that echoes the
+    /// request may use: as sent in the form (`+` or `%20` for a space),
+    /// decoded, or escaped as JSON or Rust text.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let secret = self.client_secret.as_str();
+        if secret.is_empty() {
+            return text.to_string();
+        }
+        let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let quoted = |spelled: String| spelled[1..spelled.len() - 1].to_string();
+        let mut spellings = [
+            secret.to_string(),
+            form.replace('+', "%20"),
+            form,
+            quoted(serde_json::Value::from(secret).to_string()),
+            quoted(format!("{secret:?}")),
+        ];
+        spellings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        spellings.iter().fold(text.to_string(), |text, spelled| {
+            text.replace(spelled, "[redacted]")
+        })
+    }
 }
 
 /// An access token, as the token endpoint issued it.
@@ -454,6 +478,9 @@ impl TokenProvider {
             let (error, description) = rejection
                 .map(|r| (r.error, r.error_description))
                 .unwrap_or_default();
+            // An endpoint may echo the request: never show the secret.
+            let error = error.map(|text| self.credentials.redact(&text));
+            let description = description.map(|text| self.credentials.redact(&text));
             tracing::warn!(token_url = %url, %status, error = error.as_deref(), "token request refused");
             return Err(TokenError::Rejected {
                 url,
@@ -465,7 +492,7 @@ impl TokenProvider {
         let invalid = |problem: String| TokenError::InvalidResponse {
             url: url.clone(),
             status,
-            problem,
+            problem: self.credentials.redact(&problem),
         };
         let answer: TokenAnswer = serde_json::from_slice(&body)
             .map_err(|e| invalid(format!("the body is not a token answer ({e})")))?;
