@@ -185,6 +185,9 @@ impl Plan {
             .map_err(|e| format!("bad method {}: {e}", self.method))?;
 
         let mut pins = vec![resolve_checked(&url, policy, self.connect_timeout).await?];
+        // What no answer shown to the caller may hold: the secret and the
+        // token it buys (an endpoint may echo them).
+        let mut hidden = Hidden::default();
         let token_request = match &connection.auth {
             Auth::None => None,
             Auth::OAuth {
@@ -209,6 +212,7 @@ impl Plan {
                     ("client_id".to_string(), client_id.clone()),
                 ];
                 if let Some(secret) = client_secret.clone().or(stored_secret) {
+                    hidden.add(&secret);
                     form.push(("client_secret".to_string(), secret));
                 }
                 for item in form_url_encoded_items.as_deref().unwrap_or_default() {
@@ -231,7 +235,9 @@ impl Plan {
         let client = self.client(&pins)?;
         let mut headers = headers;
         if let Some((token_url, token_headers, form)) = token_request {
-            let token = fetch_token(&client, token_url, token_headers, &form, self).await?;
+            let token =
+                fetch_token(&client, token_url, token_headers, &form, self, &hidden).await?;
+            hidden.add(&token);
             let mut bearer = HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| "the access token cannot be sent in a header".to_string())?;
             bearer.set_sensitive(true);
@@ -250,8 +256,11 @@ impl Plan {
             .await
             .map_err(|e| describe(&e, self, "the request"))?;
         let status = response.status().as_u16();
-        let headers = response_headers(response.headers());
-        let (body, truncated, error) = read_capped(response, self).await;
+        let headers = response_headers(response.headers())
+            .into_iter()
+            .map(|(name, value)| (name, hidden.apply(&value)))
+            .collect();
+        let (body, truncated, error) = read_capped(response, self, &hidden).await;
         Ok((
             status,
             TestedResponse {
@@ -289,6 +298,7 @@ async fn fetch_token(
     headers: HeaderMap,
     form: &[(String, String)],
     plan: &Plan,
+    hidden: &Hidden,
 ) -> Result<String, String> {
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
@@ -305,7 +315,7 @@ async fn fetch_token(
         .await
         .map_err(|e| describe(&e, plan, "the token request"))?;
     let status = response.status();
-    let (text, _, error) = read_capped(response, plan).await;
+    let (text, _, error) = read_capped(response, plan, hidden).await;
     if let Some(error) = error {
         return Err(format!(
             "the token endpoint's answer could not be read: {error}"
@@ -328,18 +338,61 @@ async fn fetch_token(
         })
 }
 
-/// Reads at most [`RESPONSE_BODY_LIMIT`] bytes: (text, truncated, error).
+/// Values no text shown to the caller may hold, in each spelling an
+/// echo may give them (as written, form-encoded, JSON-escaped).
+#[derive(Debug, Default)]
+struct Hidden {
+    spellings: Vec<String>,
+}
+
+impl Hidden {
+    fn add(&mut self, value: &str) {
+        if value.is_empty() {
+            return;
+        }
+        let form: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let json = serde_json::Value::from(value).to_string();
+        self.spellings.extend([
+            value.to_string(),
+            form.replace('+', "%20"),
+            form,
+            json[1..json.len() - 1].to_string(),
+        ]);
+        self.spellings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        self.spellings.dedup();
+    }
+
+    /// `text` with every hidden value replaced by `[redacted]`.
+    fn apply(&self, text: &str) -> String {
+        self.spellings
+            .iter()
+            .fold(text.to_string(), |text, spelled| {
+                text.replace(spelled, "[redacted]")
+            })
+    }
+
+    /// The longest spelling: how far past a cut a hidden value may reach.
+    fn reach(&self) -> usize {
+        self.spellings.first().map_or(0, String::len)
+    }
+}
+
+/// Reads at most [`RESPONSE_BODY_LIMIT`] bytes of text, hidden values
+/// redacted before the cut (so none is shown in part): (text, truncated,
+/// error).
 async fn read_capped(
     mut response: reqwest::Response,
     plan: &Plan,
+    hidden: &Hidden,
 ) -> (String, bool, Option<String>) {
+    let cap = RESPONSE_BODY_LIMIT + hidden.reach();
     let mut bytes = Vec::new();
     let mut truncated = false;
     let mut error = None;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                let room = RESPONSE_BODY_LIMIT - bytes.len();
+                let room = cap - bytes.len();
                 if chunk.len() > room {
                     bytes.extend_from_slice(&chunk[..room]);
                     truncated = true;
@@ -354,11 +407,16 @@ async fn read_capped(
             }
         }
     }
-    (
-        String::from_utf8_lossy(&bytes).into_owned(),
-        truncated,
-        error,
-    )
+    let mut text = hidden.apply(&String::from_utf8_lossy(&bytes));
+    if text.len() > RESPONSE_BODY_LIMIT {
+        let mut end = RESPONSE_BODY_LIMIT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        truncated = true;
+    }
+    (text, truncated, error)
 }
 
 fn timeout(milliseconds: Option<u32>) -> Duration {

@@ -50,6 +50,8 @@ impl Target {
         let app = Router::new()
             .route("/echo", any(echo))
             .route("/token", post(token))
+            .route("/token-echo", post(token_echo))
+            .route("/mirror", any(mirror))
             .route("/protected", any(protected))
             .route("/slow", any(slow))
             .route("/big", any(big))
@@ -113,6 +115,43 @@ async fn token(
     } else {
         (StatusCode::UNAUTHORIZED, "{\"error\":\"invalid_client\"}").into_response()
     }
+}
+
+/// A token endpoint that refuses every request and echoes it.
+async fn token_echo(
+    State(log): State<Log>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let echoed = format!(
+        "{{\"error\":\"invalid_client\",\"request\":{:?}}}",
+        String::from_utf8_lossy(&body)
+    );
+    record(&log, method, uri, headers, body);
+    (StatusCode::UNAUTHORIZED, echoed).into_response()
+}
+
+/// Answers 200 with the request's headers and body.
+async fn mirror(
+    State(log): State<Log>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let echoed = format!("you sent {authorization:?}");
+    record(&log, method, uri, headers, body);
+    (
+        [(header::HeaderName::from_static("x-you-sent"), authorization)],
+        echoed,
+    )
+        .into_response()
 }
 
 async fn protected(

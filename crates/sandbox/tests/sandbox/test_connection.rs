@@ -296,6 +296,33 @@ async fn a_stored_secret_is_sent_only_with_the_settings_it_was_saved_with() {
 }
 
 #[tokio::test]
+async fn what_an_endpoint_echoes_of_the_stored_secret_or_its_token_is_redacted() {
+    let target = Target::start().await;
+    let sandbox = start_with(|c| c.outbound.allow_private_targets = true).await;
+    let raw = Raw::new(&sandbox);
+    let saved = |token_path: &str, target_path: &str| {
+        let mut connection = oauth_connection(&target, Some(SECRET));
+        connection["auth"]["accessTokenUrl"] = json!(format!("{}{token_path}", target.base));
+        connection["request"]["connectionUrl"] = json!(format!("{}{target_path}", target.base));
+        connection
+    };
+    for connection in [
+        saved("/token-echo", "/protected"),
+        saved("/token", "/mirror"),
+    ] {
+        let created = raw.post_json("/v2/connections", &connection).await;
+        assert_eq!(created.status, 201);
+        let path = format!("/v2/connections/{}", created.body["ref"].as_str().unwrap());
+        let retrieved = raw.call("GET", &path, None, None).await.body;
+        let result = test(&raw, retrieved).await.to_string();
+        assert!(!result.contains(SECRET), "{result}");
+        assert!(!result.contains(ISSUED_TOKEN), "{result}");
+        assert!(result.contains("[redacted]"), "{result}");
+    }
+    within(sandbox.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
 async fn timeouts_are_honoured_and_failures_are_results() {
     let target = Target::start().await;
     let sandbox = start_with(|c| c.outbound.allow_private_targets = true).await;
