@@ -504,7 +504,9 @@ pub struct LiveArgs {
     /// for `conformance replay`.
     #[arg(long, value_name = "DIR", default_value = "conformance-cases")]
     pub cases_dir: PathBuf,
-    /// Write every exchange to this file as HAR 1.2 (token redacted).
+    /// Write every exchange to this file as HAR 1.2 (secrets redacted), as
+    /// the run goes: a valid archive after each exchange; each body's
+    /// first 1 MiB.
     #[arg(long, value_name = "PATH")]
     pub har: Option<PathBuf>,
     /// Print every check with one line each, and exit.

@@ -95,7 +95,7 @@ pub(crate) async fn fuzzing_phase(
         }
         let plans: Vec<Planned> = drawn_cases.iter().map(|(_, _, p)| p.clone()).collect();
         let assessed = runner.assess_all(&plans).await?;
-        for ((index, tree, planned), (check, _)) in drawn_cases.into_iter().zip(assessed) {
+        for ((index, tree, planned), check) in drawn_cases.into_iter().zip(assessed) {
             let case = Case {
                 operation,
                 target: &target,

@@ -95,13 +95,9 @@ pub async fn run_live(
         crate::phases::leave_reusable(&mut runner, &mut state).await?;
     }
     let rows = state.coverage_table(contract, runner.checks());
-    if let (Some(path), Some(har)) = (&generative.har, runner.har()) {
-        let text = har.to_json(|t| runner.scrub(t));
-        std::fs::write(path, text)
-            .map_err(|e| LiveError::Output(format!("{}: {e}", path.display())))?;
+    if let Some((exchanges, path)) = runner.finish_har()? {
         let line = format!(
-            "{} exchange(s) written to {} (HAR 1.2)",
-            har.len(),
+            "{exchanges} exchange(s) written to {} (HAR 1.2)",
             path.display()
         );
         runner.note(&line);

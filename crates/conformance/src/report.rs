@@ -1013,10 +1013,11 @@ impl Redactor {
             return;
         }
         let mut secrets = self.0.write().unwrap_or_else(|p| p.into_inner());
-        if secrets.iter().any(|(known, _)| known == secret) {
-            return;
+        for spelled in spellings(secret) {
+            if !secrets.iter().any(|(known, _)| *known == spelled) {
+                secrets.push((spelled, placeholder));
+            }
         }
-        secrets.push((secret.to_string(), placeholder));
         // A secret that holds another is replaced before it.
         secrets.sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
     }
@@ -1025,6 +1026,61 @@ impl Redactor {
     pub fn scrub(&self, text: &str) -> String {
         scrub(text, &self.read())
     }
+
+    /// At most `max_bytes` of `text` from its start, secrets replaced
+    /// before the cut (so no secret is kept in part), and whether it was
+    /// cut. Only the start of a long text is read.
+    pub fn scrub_prefix(&self, text: &str, max_bytes: usize) -> (String, bool) {
+        let window = char_boundary_at_most(text, max_bytes.saturating_add(REDACTION_REACH));
+        let mut kept = self.scrub(&text[..window]);
+        let cut = window < text.len() || kept.len() > max_bytes;
+        kept.truncate(char_boundary_at_most(&kept, max_bytes));
+        (kept, cut)
+    }
+}
+
+/// The largest character boundary of `text` not past `index`.
+fn char_boundary_at_most(text: &str, index: usize) -> usize {
+    let mut at = index.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// How far past a cut a secret may reach: longer than any token.
+const REDACTION_REACH: usize = 64 * 1024;
+
+/// Every spelling of `secret` an output may hold: as it is, escaped as
+/// JSON (a body that echoes it, once more inside a JSON report), as XML
+/// (JUnit), and percent-encoded (a URL or form that carries it). Redacting
+/// each spelling redacts the value whatever the format wrote around it.
+fn spellings(secret: &str) -> Vec<String> {
+    let json = |text: &str| {
+        let quoted = serde_json::Value::from(text).to_string();
+        quoted[1..quoted.len() - 1].to_string()
+    };
+    let xml = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;")
+    };
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let once = json(secret);
+    let mut all = vec![
+        secret.to_string(),
+        json(&once),
+        xml(&once),
+        once,
+        xml(secret),
+        form.replace('+', "%20"),
+        form,
+    ];
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// A secret at least this long is replaced wherever it appears; a shorter
@@ -1415,5 +1471,31 @@ mod tests {
         let human = report.render(Format::Human);
         assert!(human.contains("1 passed, 1 failed, 1 skipped"), "{human}");
         assert!(human.contains("instance: /name"), "{human}");
+    }
+
+    #[test]
+    fn a_secret_is_redacted_in_every_spelling_and_before_a_cut() {
+        let secrets = Redactor::default();
+        let secret = "tok\"en&<with> 'quotes-0123456789";
+        secrets.add(secret, REDACTED_TOKEN);
+        let json = serde_json::Value::from(secret).to_string();
+        let twice = serde_json::Value::from(json.clone()).to_string();
+        let xml = "tok&quot;en&amp;&lt;with&gt; &apos;quotes-0123456789";
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        for spelled in [secret.to_string(), json, twice, xml.to_string(), form] {
+            let scrubbed = secrets.scrub(&format!("echo: {spelled}."));
+            assert!(!scrubbed.contains("quotes-0123"), "{spelled} -> {scrubbed}");
+            assert!(scrubbed.contains(REDACTED_TOKEN), "{scrubbed}");
+        }
+        // Across the cut: redacted whole, then cut.
+        let text = format!("{}{secret}", "x".repeat(10));
+        let (kept, cut) = secrets.scrub_prefix(&text, 20);
+        assert!(cut);
+        assert!(!kept.contains("tok\"en"), "{kept}");
+        assert_eq!(kept.len(), 20);
+        assert_eq!(
+            secrets.scrub_prefix("short", 20),
+            ("short".to_string(), false)
+        );
     }
 }

@@ -19,10 +19,9 @@ use crate::{
     error::LiveError,
     events::{Event, Sink},
     exchange::{Credentials, Exchange, Intent, Planned},
-    har::Har,
     report::{
-        Check, Failure, FailureKind, Incomplete, OperationCoverage, REDACTED_CLIENT_SECRET,
-        Redactor, Report, RequestSummary, ResponseSummary, Writes, excerpt,
+        BODY_EXCERPT_LIMIT, Check, Failure, FailureKind, Incomplete, OperationCoverage,
+        REDACTED_CLIENT_SECRET, Redactor, Report, RequestSummary, ResponseSummary, Writes, excerpt,
     },
     transport::{Sent, TokenSource, Transport},
 };
@@ -164,7 +163,7 @@ impl<'a> Runner<'a> {
             TokenSource::of(config),
             report.redactor(),
             config.rate_limit,
-            config.generative.har.is_some(),
+            config.generative.har.clone(),
         )?;
         Ok(Self {
             contract,
@@ -210,14 +209,18 @@ impl<'a> Runner<'a> {
         &self.report.checks
     }
 
-    /// The exchanges recorded for the HAR file, when it is asked for.
-    pub(crate) fn har(&self) -> Option<Har> {
-        self.transport.har()
-    }
-
-    /// Redacts the run's secrets from a text.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        self.report.scrub(text)
+    /// Closes the HAR file, when one is asked for: how many exchanges it
+    /// holds and where.
+    pub(crate) fn finish_har(&self) -> Result<Option<(usize, std::path::PathBuf)>, LiveError> {
+        self.transport.finish_har().transpose().map_err(|e| {
+            let path = self
+                .config
+                .generative
+                .har
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""));
+            LiveError::Output(format!("{}: {e}", path.display()))
+        })
     }
 
     /// The preflight (see [`crate::preflight`]), before any case.
@@ -361,55 +364,52 @@ impl<'a> Runner<'a> {
     }
 
     /// Sends independent requests at once (at most `--workers` in flight)
-    /// and has each judged, in the order given: the checks, and so the
-    /// report, do not depend on how many ran together. None is recorded.
+    /// and has each judged as its answer comes, in the order given: the
+    /// checks, and so the report, do not depend on how many ran together,
+    /// and no more answers are held than requests are in flight. None is
+    /// recorded.
     pub(crate) async fn assess_all(
         &mut self,
         planned: &[Planned],
-    ) -> Result<Vec<(Check, Answer)>, LiveError> {
+    ) -> Result<Vec<Check>, LiveError> {
         self.go_on()?;
         // The budget is spent in the order planned, whatever the workers.
         let allowed: Vec<bool> = planned.iter().map(|p| self.may_send(p)).collect();
         let stop = self.stop.signal(self.config);
-        let transport = &self.transport;
+        let this = &*self;
         let sending = planned
             .iter()
             .zip(&allowed)
             .filter(|(_, allowed)| **allowed)
-            .map(|(p, _)| transport.send(p));
-        let batch = futures_util::stream::iter(sending)
-            .buffered(self.config.workers.max(1))
-            .collect::<Vec<Result<Sent, LiveError>>>();
-        let mut sent = tokio::select! {
-            sent = batch => sent.into_iter(),
-            reason = stop => return Err(LiveError::Stopped(reason)),
-        };
-        let mut assessed = Vec::with_capacity(planned.len());
-        for (planned, allowed) in planned.iter().zip(allowed) {
-            if !allowed {
-                assessed.push((self.skipped_create(planned), Answer::default()));
-                continue;
+            .map(|(p, _)| this.transport.send(p));
+        let judging = async {
+            let mut sent = futures_util::stream::iter(sending).buffered(this.config.workers.max(1));
+            let mut assessed = Vec::with_capacity(planned.len());
+            for (planned, allowed) in planned.iter().zip(&allowed) {
+                if !allowed {
+                    assessed.push(this.skipped_create(planned));
+                    continue;
+                }
+                let Some(answer) = sent.next().await else {
+                    break;
+                };
+                assessed.push(this.judge(planned, answer?).0);
             }
-            let Some(sent) = sent.next() else {
-                break;
-            };
-            assessed.push(self.judge(planned, sent?));
+            Ok(assessed)
+        };
+        tokio::select! {
+            assessed = judging => assessed,
+            reason = stop => Err(LiveError::Stopped(reason)),
         }
-        Ok(assessed)
     }
 
     /// [`Runner::assess_all`], each check recorded in order.
-    pub(crate) async fn exchange_all(
-        &mut self,
-        planned: Vec<Planned>,
-    ) -> Result<Vec<Answer>, LiveError> {
+    pub(crate) async fn exchange_all(&mut self, planned: Vec<Planned>) -> Result<(), LiveError> {
         let assessed = self.assess_all(&planned).await?;
-        let mut answers = Vec::with_capacity(assessed.len());
-        for (planned, (check, answer)) in planned.iter().zip(assessed) {
+        for (planned, check) in planned.iter().zip(assessed) {
             self.keep(planned, check);
-            answers.push(answer);
         }
-        Ok(answers)
+        Ok(())
     }
 
     /// Has the selected checks judge what sending a request came to
@@ -441,7 +441,13 @@ impl<'a> Runner<'a> {
             content_type: received.content_type.clone(),
             // Redacted before it is cut: a secret across the cut would
             // otherwise be kept nearly whole.
-            body_excerpt: excerpt(&self.report.scrub(&received.text)),
+            body_excerpt: excerpt(
+                &self
+                    .report
+                    .redactor()
+                    .scrub_prefix(&received.text, 4 * BODY_EXCERPT_LIMIT)
+                    .0,
+            ),
         });
         if sent.still_throttled {
             // Slowed down past the bounds: the server's quota, not a fault.

@@ -21,7 +21,7 @@ use url::Url;
 use crate::{
     error::LiveError,
     exchange::{Credentials, Planned, Received},
-    har::Har,
+    har::HarFile,
     preflight::TokenOrigin,
     report::{REDACTED_TOKEN, Redactor},
 };
@@ -144,8 +144,9 @@ pub(crate) struct Transport {
     rate: Option<RateLimit>,
     /// Answers that said "slow down" and were waited for.
     throttled: AtomicU64,
-    /// Every exchange, when `--har` asks for them.
-    har: Option<std::sync::Mutex<Har>>,
+    /// The archive of every exchange, when `--har` asks for one (taken
+    /// when the run finishes).
+    har: std::sync::Mutex<Option<HarFile>>,
     /// Whether any request got an HTTP answer (before that, a transport
     /// error means the server cannot be reached at all).
     answered_once: AtomicBool,
@@ -153,13 +154,13 @@ pub(crate) struct Transport {
 
 impl Transport {
     /// A transport with `timeout` per request, at most `rate_limit`
-    /// requests a second; `har` keeps every exchange.
+    /// requests a second; `har` is where every exchange is archived.
     pub(crate) fn new(
         timeout: Duration,
         token: TokenSource,
         secrets: Redactor,
         rate_limit: Option<f64>,
-        har: bool,
+        har: Option<std::path::PathBuf>,
     ) -> Result<Self, LiveError> {
         let requests_before = match &token {
             TokenSource::Renewed(provider) => provider.token_requests(),
@@ -174,21 +175,21 @@ impl Transport {
         Ok(Self {
             client: http_client(timeout)?,
             token,
-            secrets,
             renewed_after_refusal: std::sync::Mutex::new(None),
             requests_before,
             rate,
             throttled: AtomicU64::new(0),
-            har: har.then(|| std::sync::Mutex::new(Har::new())),
+            har: std::sync::Mutex::new(har.map(|path| HarFile::new(path, secrets.clone()))),
+            secrets,
             answered_once: AtomicBool::new(false),
         })
     }
 
-    /// The exchanges recorded, when they are.
-    pub(crate) fn har(&self) -> Option<Har> {
-        self.har
-            .as_ref()
-            .map(|har| har.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    /// Closes the archive, when there is one: how many exchanges it holds
+    /// and where.
+    pub(crate) fn finish_har(&self) -> Option<std::io::Result<(usize, std::path::PathBuf)>> {
+        let har = self.har.lock().unwrap_or_else(|p| p.into_inner()).take();
+        har.map(HarFile::finish)
     }
 
     /// How many tokens were requested since the run started (renewals).
@@ -338,13 +339,8 @@ impl Transport {
             tokio::time::sleep(wait).await;
         };
         let elapsed = timer.elapsed();
-        if let Some(har) = &self.har {
-            har.lock().unwrap_or_else(|p| p.into_inner()).push(
-                planned,
-                received.as_ref().ok(),
-                started,
-                elapsed,
-            );
+        if let Some(har) = self.har.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            har.push(planned, received.as_ref().ok(), started, elapsed);
         }
         match &received {
             Ok(_) => self.answered_once.store(true, Ordering::Relaxed),
@@ -395,7 +391,14 @@ async fn read_response(mut response: reqwest::Response) -> Result<Received, Stri
             )
         })
         .collect();
-    let mut bytes = Vec::new();
+    // One buffer of the announced size (up to the cap), and no copy of it
+    // when it is UTF-8.
+    let announced = response.content_length().unwrap_or(0);
+    let mut bytes = Vec::with_capacity(
+        usize::try_from(announced)
+            .unwrap_or(0)
+            .min(MAX_BODY_BYTES + 1),
+    );
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
@@ -414,7 +417,8 @@ async fn read_response(mut response: reqwest::Response) -> Result<Received, Stri
         status,
         content_type,
         headers,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
+        text: String::from_utf8(bytes)
+            .unwrap_or_else(|not_utf8| String::from_utf8_lossy(not_utf8.as_bytes()).into_owned()),
     })
 }
 
