@@ -17,6 +17,11 @@ use crate::{checks::CheckSelection, preflight::TokenOrigin, report::Verbosity};
 /// `--rate-limit` caps tenants with quotas).
 pub const DEFAULT_WORKERS: u16 = 8;
 
+/// Requests in a row without an answer (timed out, refused, reset) after
+/// which the run stops: the server stopped answering, and each further
+/// case would only cost its `--timeout`.
+pub const UNANSWERED_IN_A_ROW: usize = 16;
+
 /// Allowed creates a run sends when nothing else is said: the scenario's
 /// create, the connection the phases address (when no earlier run left
 /// one), a create example, and two coverage cases. The API has no delete:

@@ -58,6 +58,8 @@ pub(crate) struct Runner<'a> {
 struct Stop {
     deadline: Option<tokio::time::Instant>,
     interrupt: Option<watch::Receiver<bool>>,
+    /// Whether the server stopped answering (see the transport).
+    stalled: watch::Receiver<Option<String>>,
     max_failures: Option<usize>,
     /// The fingerprints of the findings so far.
     findings: BTreeSet<String>,
@@ -66,8 +68,9 @@ struct Stop {
 }
 
 impl Stop {
-    fn new(config: &LiveConfig) -> Self {
+    fn new(config: &LiveConfig, stalled: watch::Receiver<Option<String>>) -> Self {
         Self {
+            stalled,
             deadline: config
                 .max_time
                 .map(|budget| tokio::time::Instant::now() + budget),
@@ -88,6 +91,8 @@ impl Stop {
                 self.reason = Some(time_budget(config));
             } else if self.interrupt.as_ref().is_some_and(|i| *i.borrow()) {
                 self.reason = Some(INTERRUPTED.to_string());
+            } else if let Some(stalled) = self.stalled.borrow().clone() {
+                self.reason = Some(stalled);
             } else if let Some(max) = self.max_failures
                 && self.findings.len() >= max
             {
@@ -101,6 +106,7 @@ impl Stop {
     fn signal(&self, config: &LiveConfig) -> impl Future<Output = String> + use<> {
         let deadline = self.deadline;
         let mut interrupt = self.interrupt.clone();
+        let mut stalled = self.stalled.clone();
         let budget = time_budget(config);
         async move {
             let timed_out = async {
@@ -119,9 +125,16 @@ impl Stop {
                     None => std::future::pending().await,
                 }
             };
+            let stopped_answering = async {
+                match stalled.wait_for(Option::is_some).await {
+                    Ok(reason) => reason.clone().unwrap_or_default(),
+                    Err(_) => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 () = timed_out => budget,
                 () = interrupted => INTERRUPTED.to_string(),
+                reason = stopped_answering => reason,
             }
         }
     }
@@ -165,6 +178,7 @@ impl<'a> Runner<'a> {
             config.rate_limit,
             config.generative.har.clone(),
         )?;
+        let stop = Stop::new(config, transport.stalled());
         Ok(Self {
             contract,
             config,
@@ -174,7 +188,7 @@ impl<'a> Runner<'a> {
             sinks: Vec::new(),
             creates_left: config.max_creates,
             creates_skipped: 0,
-            stop: Stop::new(config),
+            stop,
         })
     }
 

@@ -19,6 +19,7 @@ use reqwest::header;
 use url::Url;
 
 use crate::{
+    config::UNANSWERED_IN_A_ROW,
     error::LiveError,
     exchange::{Credentials, Planned, Received},
     har::HarFile,
@@ -150,6 +151,14 @@ pub(crate) struct Transport {
     /// Whether any request got an HTTP answer (before that, a transport
     /// error means the server cannot be reached at all).
     answered_once: AtomicBool,
+    /// Requests in a row that got no answer, in the order they ended.
+    unanswered: std::sync::atomic::AtomicUsize,
+    /// When the last answer came (or the transport was made).
+    last_answer: std::sync::Mutex<Instant>,
+    /// The time one request may take.
+    timeout: Duration,
+    /// Set once the server stopped answering (see [`Transport::stalled`]).
+    stalled: tokio::sync::watch::Sender<Option<String>>,
 }
 
 impl Transport {
@@ -182,7 +191,44 @@ impl Transport {
             har: std::sync::Mutex::new(har.map(|path| HarFile::new(path, secrets.clone()))),
             secrets,
             answered_once: AtomicBool::new(false),
+            unanswered: std::sync::atomic::AtomicUsize::new(0),
+            last_answer: std::sync::Mutex::new(Instant::now()),
+            timeout,
+            stalled: tokio::sync::watch::Sender::new(None),
         })
+    }
+
+    /// Counts answers and their absence: the server stopped answering once
+    /// [`UNANSWERED_IN_A_ROW`] requests in a row got none, or three did and
+    /// no answer came for three `--timeout`s (one case at a time, sixteen
+    /// timeouts would be minutes).
+    fn note_answer(&self, answered: bool) {
+        let mut last_answer = self.last_answer.lock().unwrap_or_else(|p| p.into_inner());
+        if answered {
+            self.answered_once.store(true, Ordering::Relaxed);
+            self.unanswered.store(0, Ordering::Relaxed);
+            *last_answer = Instant::now();
+            return;
+        }
+        let in_a_row = self.unanswered.fetch_add(1, Ordering::Relaxed) + 1;
+        let silent = last_answer.elapsed() >= self.timeout * 3;
+        if in_a_row >= UNANSWERED_IN_A_ROW || (in_a_row >= 3 && silent) {
+            let reason = format!(
+                "the server stopped answering: {in_a_row} requests in a row got no answer, \
+                 none came for {} s",
+                last_answer.elapsed().as_secs()
+            );
+            self.stalled.send_if_modified(|stalled| {
+                stalled.get_or_insert(reason);
+                true
+            });
+        }
+    }
+
+    /// Says why once the server stopped answering (see
+    /// [`Transport::note_answer`]).
+    pub(crate) fn stalled(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.stalled.subscribe()
     }
 
     /// Closes the archive, when there is one: how many exchanges it holds
@@ -342,8 +388,9 @@ impl Transport {
         if let Some(har) = self.har.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             har.push(planned, received.as_ref().ok(), started, elapsed);
         }
+        self.note_answer(received.is_ok());
         match &received {
-            Ok(_) => self.answered_once.store(true, Ordering::Relaxed),
+            Ok(_) => {}
             Err(reason) if !self.answered_once.load(Ordering::Relaxed) => {
                 return Err(LiveError::Unreachable {
                     url: planned.url.to_string(),

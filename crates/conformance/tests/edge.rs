@@ -513,3 +513,73 @@ async fn a_production_like_edge_is_not_a_fault() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_server_that_stops_answering_stops_the_run_not_after_every_case() {
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        // Answers its first three requests (the preflight and a little
+        // more), then none: each request after that waits forever.
+        let answered = Arc::new(AtomicUsize::new(0));
+        let stalled = Arc::new(AtomicUsize::new(0));
+        let upstream = sandbox.base_url().trim_end_matches('/').to_string();
+        let app = Router::new().fallback({
+            let (answered, stalled) = (answered.clone(), stalled.clone());
+            move |request: Request| {
+                let (answered, stalled, upstream) =
+                    (answered.clone(), stalled.clone(), upstream.clone());
+                async move {
+                    if answered.fetch_add(1, Ordering::SeqCst) >= 3 {
+                        stalled.fetch_add(1, Ordering::SeqCst);
+                        std::future::pending::<()>().await;
+                    }
+                    let (parts, body) = request.into_parts();
+                    let body = axum::body::to_bytes(body, 1 << 24).await.unwrap();
+                    let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
+                    let mut forwarded = reqwest::Client::new()
+                        .request(parts.method.clone(), format!("{upstream}{path}"));
+                    for (name, value) in &parts.headers {
+                        if name != "host" && name != "content-length" {
+                            forwarded = forwarded.header(name, value);
+                        }
+                    }
+                    let answer = forwarded.body(body.to_vec()).send().await.unwrap();
+                    let status = answer.status();
+                    let bytes = answer.bytes().await.unwrap();
+                    (status, [("content-type", "application/json")], bytes).into_response()
+                }
+            }
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let workers = 8;
+        let report = run(&base, |c| {
+            c.timeout = Duration::from_secs(1);
+            c.workers = workers;
+            c.generative.max_cases = None;
+        })
+        .await;
+        let incomplete = report.incomplete.clone().expect("the run says it stopped");
+        assert!(
+            incomplete.reason.contains("stopped answering"),
+            "{}",
+            describe(&report)
+        );
+        let sent_into_the_stall = stalled.load(Ordering::SeqCst);
+        assert!(
+            sent_into_the_stall <= connections_conformance::config::UNANSWERED_IN_A_ROW + workers,
+            "{sent_into_the_stall} requests sent to a server that had stopped answering"
+        );
+        assert!(!report.findings.is_empty());
+        for finding in &report.findings {
+            assert_eq!(
+                (finding.check.as_str(), finding.locus.as_str()),
+                ("not_a_server_error", "no answer")
+            );
+        }
+        server.abort();
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
