@@ -27,8 +27,24 @@ use crate::{
     live::{LiveConfig, TOKEN_VARIABLE, run_live, token_provider},
     payload::{Direction, PayloadVerdict, parse_json, payload_schema},
     preflight::TokenOrigin,
-    report::{Format, Report, Verbosity, progress_line},
+    report::{Format, Report, Verbosity, progress_line, terminal_safe},
 };
+
+/// Prints a line on standard output, escaped for a terminal
+/// ([`terminal_safe`]): a document's or a server's text is shown, never
+/// acted on.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::report::terminal_safe(&format!($($arg)*)))
+    };
+}
+
+/// [`say!`] on standard error.
+macro_rules! warn {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::report::terminal_safe(&format!($($arg)*)))
+    };
+}
 
 /// Checks an API server and the Connection API's OpenAPI document against
 /// each other.
@@ -666,7 +682,7 @@ pub fn run(cli: Cli) -> u8 {
 
 /// Prints a one-line reason and returns [`exit::COULD_NOT_RUN`].
 fn could_not_run(error: &dyn std::fmt::Display) -> u8 {
-    eprintln!("conformance: could not run: {error}");
+    warn!("conformance: could not run: {error}");
     exit::COULD_NOT_RUN
 }
 
@@ -721,7 +737,7 @@ pub fn emit(report: &Report, output: &OutputArgs, streamed: bool) -> Result<(), 
     let mut people = String::new();
     if !streamed && verbosity == Verbosity::Verbose {
         for check in &report.checks {
-            people.push_str(&report.scrub(&progress_line(check)));
+            people.push_str(&terminal_safe(&report.scrub(&progress_line(check))));
             people.push('\n');
         }
         people.push('\n');
@@ -744,7 +760,7 @@ pub fn emit(report: &Report, output: &OutputArgs, streamed: bool) -> Result<(), 
             let _ = stdout.flush();
         }
         None => {
-            eprintln!("{}", report.summary_line());
+            warn!("{}", report.summary_line());
             let mut stdout = std::io::stdout();
             let _ = stdout.write_all(full.as_bytes());
             let _ = stdout.flush();
@@ -824,7 +840,7 @@ pub fn validate(args: &ValidateArgs) -> u8 {
     let payload = match parse_json(&text) {
         Ok(payload) => payload,
         Err(error) => {
-            println!("✗ {source} is {error}");
+            say!("✗ {source} is {error}");
             return exit::VIOLATIONS;
         }
     };
@@ -834,14 +850,15 @@ pub fn validate(args: &ValidateArgs) -> u8 {
         violations: schema.violations(&payload),
     };
     if verdict.violations.is_empty() {
-        println!(
+        say!(
             "✓ {source} conforms to {} (schema #{})",
-            verdict.target, verdict.schema_pointer
+            verdict.target,
+            verdict.schema_pointer
         );
         return exit::PASSED;
     }
     let count = verdict.violations.len();
-    println!(
+    say!(
         "✗ {source} does not conform to {} (schema #{}): {count} violation{}",
         verdict.target,
         verdict.schema_pointer,
@@ -853,10 +870,11 @@ pub fn validate(args: &ValidateArgs) -> u8 {
         } else {
             &violation.instance_path
         };
-        println!("  {at}: {}", violation.message);
-        println!(
+        say!("  {at}: {}", violation.message);
+        say!(
             "      keyword: {} at {}",
-            violation.keyword, violation.keyword_location
+            violation.keyword,
+            violation.keyword_location
         );
     }
     exit::VIOLATIONS
@@ -938,7 +956,7 @@ pub fn live(args: &LiveArgs) -> u8 {
     // output holds the report alone when it is one.
     let result = runtime.block_on(async {
         let watcher = tokio::spawn(watch_signals(stop));
-        let result = run_live(&contract, &config, |line| eprintln!("{line}")).await;
+        let result = run_live(&contract, &config, |line| warn!("{line}")).await;
         watcher.abort();
         result
     });
@@ -970,7 +988,7 @@ fn runtime_and_token(
 ) -> Result<(tokio::runtime::Runtime, RunToken), u8> {
     let (authentication, note) = auth.resolve().map_err(|error| could_not_run(&error))?;
     if let Some(note) = note {
-        eprintln!("conformance: {note}");
+        warn!("conformance: {note}");
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -1034,7 +1052,7 @@ pub fn replay(args: &ReplayArgs) -> u8 {
     config.timeout = timeout;
     config.client_secret = args.auth.client_secret.clone();
     let result = runtime.block_on(crate::replay::replay(&contract, &config, &cases, |line| {
-        println!("{line}")
+        say!("{line}")
     }));
     match result {
         Ok((verdicts, _)) => {
@@ -1042,7 +1060,7 @@ pub fn replay(args: &ReplayArgs) -> u8 {
                 .iter()
                 .filter(|v| **v == crate::replay::Verdict::StillFailing)
                 .count();
-            println!(
+            say!(
                 "replay: {} case(s), {} fixed, {failing} still failing",
                 verdicts.len(),
                 verdicts.len() - failing

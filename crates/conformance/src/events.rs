@@ -17,7 +17,7 @@ use crate::{
     error::LiveError,
     exchange::Planned,
     findings::{Finding, fingerprints},
-    report::{Check, Redactor, Verbosity, progress_line},
+    report::{Check, Redactor, Verbosity, progress_line, terminal_safe},
 };
 
 /// Something that happened in a run.
@@ -82,7 +82,7 @@ impl<F: FnMut(&str) + Send> Progress<F> {
 
     fn print(&mut self, line: &str) {
         let line = self.secrets.scrub(line);
-        (self.print)(&line);
+        (self.print)(&terminal_safe(&line));
     }
 }
 

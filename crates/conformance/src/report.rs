@@ -169,6 +169,37 @@ pub struct ResponseSummary {
 /// How much of a response body a report keeps.
 pub const BODY_EXCERPT_LIMIT: usize = 2000;
 
+/// Whether a terminal acts on `c` rather than shows it: C0 controls but
+/// newline and tab, DEL, C1 controls, and the bidirectional overrides and
+/// isolates that reorder a line.
+fn acts_on_a_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with each character a terminal acts on written by `escape`.
+fn escape_acting(text: &str, escape: impl Fn(char) -> String) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(acts_on_a_terminal) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if acts_on_a_terminal(c) {
+            out.push_str(&escape(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `text` as it may be written to a terminal: every character a terminal
+/// acts on written as its escape, `\u{1b}`. A server's bytes can then not
+/// retitle the window, clear the screen, hide a line or plant a link.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_acting(text, |c| c.escape_unicode().to_string())
+}
+
 /// A body cut at [`BODY_EXCERPT_LIMIT`] characters (`…` marks the cut).
 pub fn excerpt(text: &str) -> String {
     match text.char_indices().nth(BODY_EXCERPT_LIMIT) {
@@ -576,7 +607,19 @@ impl Report {
             }
             Format::Junit => self.render_junit(),
         };
-        self.scrub(&text)
+        // Every format may end up on a terminal: what a terminal acts on is
+        // escaped in the format's own way (JSON and XML readers get the same
+        // characters back).
+        let text = self.scrub(&text);
+        match format {
+            Format::Human => terminal_safe(&text).into_owned(),
+            Format::Json => {
+                escape_acting(&text, |c| format!("\\u{:04x}", u32::from(c))).into_owned()
+            }
+            Format::Junit => {
+                escape_acting(&text, |c| format!("&#x{:X};", u32::from(c))).into_owned()
+            }
+        }
     }
 
     /// Everything but the progress lines (those are printed while the
@@ -620,7 +663,7 @@ impl Report {
         }
         out.push_str(&self.summary_line());
         out.push('\n');
-        self.scrub(&out)
+        terminal_safe(&self.scrub(&out)).into_owned()
     }
 
     /// Per operation and check: how many exchanges it passed, failed and

@@ -632,3 +632,72 @@ async fn quiet_prints_the_verdict_only_and_verbose_every_case() {
     })
     .await;
 }
+
+/// Whether `text` holds a character a terminal acts on: C0 controls but
+/// newline and tab, DEL, C1 controls, and the bidirectional overrides
+/// that reorder what is shown.
+fn acts_on_a_terminal(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[tokio::test]
+async fn a_hostile_server_cannot_write_control_characters_to_the_terminal() {
+    // Retitles the window, clears the screen, rings, hides a line with CR,
+    // reorders text, plants a link, and a NUL.
+    const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[1;1Hall good\r\u{0}\u{202E}txet\u{1b}]8;;http://evil\u{1b}\\link\u{9b}31m";
+    bounded(async {
+        let sandbox = start_sandbox().await;
+        let proxy = start_proxy(
+            sandbox.base_url(),
+            Breakage::response(|request, response| {
+                if is(request, "GET", "/v2/connections/*") && response.status == 200 {
+                    let mut body = response.json().unwrap();
+                    body["archived"] = json!(HOSTILE);
+                    body["name"] = json!(7);
+                    response.set_json(&body);
+                }
+                // The same bytes raw, as a gateway's error page.
+                if is(request, "PUT", "/v2/connections/*") {
+                    response.status = axum::http::StatusCode::BAD_GATEWAY;
+                    response.headers.insert(
+                        "content-type",
+                        axum::http::HeaderValue::from_static("text/plain"),
+                    );
+                    response.body = HOSTILE.as_bytes().to_vec();
+                }
+            }),
+        )
+        .await;
+        for format in ["human", "json", "junit"] {
+            let output = live(&[
+                "--base-url",
+                &proxy.base_url,
+                "--verbose",
+                "--format",
+                format,
+            ])
+            .await;
+            assert_eq!(code(&output), exit::VIOLATIONS, "{format}");
+            for (stream, text) in [("stdout", stdout(&output)), ("stderr", stderr(&output))] {
+                assert_eq!(
+                    acts_on_a_terminal(&text),
+                    None,
+                    "{format} {stream}: {text:?}"
+                );
+            }
+            if format == "human" {
+                // Shown escaped, still readable.
+                assert!(
+                    stdout(&output).contains("\\u{1b}]0;owned"),
+                    "{}",
+                    stdout(&output)
+                );
+            }
+        }
+        sandbox.shutdown().await.unwrap();
+    })
+    .await;
+}
