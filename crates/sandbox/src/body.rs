@@ -23,7 +23,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, MAX_FIELD_ERRORS, cut};
 
 /// The largest request body accepted, in bytes (1 MiB); larger → 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -110,16 +110,23 @@ impl Schemas {
         Self::compile(document, &["ConnectionInput", "TestConnectionRequest"])
     }
 
-    /// Every violation of `instance` against the schema `name`, as field
-    /// errors (`None` for an unknown schema).
-    pub fn violations(&self, name: &str, instance: &Value) -> Option<Vec<FieldError>> {
+    /// The violations of `instance` against the schema `name`, as field
+    /// errors: the first [`MAX_FIELD_ERRORS`] and how many there are in
+    /// all (`None` for an unknown schema). The others are counted, not
+    /// kept.
+    pub fn violations(&self, name: &str, instance: &Value) -> Option<(Vec<FieldError>, usize)> {
         let validator = self.validators.get(name)?;
-        Some(
-            validator
-                .iter_errors(instance)
-                .flat_map(|e| field_errors(&e))
-                .collect(),
-        )
+        let mut shown = Vec::new();
+        let mut total = 0;
+        for error in validator.iter_errors(instance) {
+            for field_error in field_errors(&error) {
+                total += 1;
+                if shown.len() < MAX_FIELD_ERRORS {
+                    shown.push(field_error);
+                }
+            }
+        }
+        Some((shown, total))
     }
 }
 
@@ -169,36 +176,37 @@ pub async fn read_json<T: DeserializeOwned>(
             )));
         }
     };
-    let errors = schemas
+    let (errors, total) = schemas
         .violations(schema, &value)
         .ok_or_else(|| ApiError::internal(format!("no compiled schema {schema}")))?;
     if !errors.is_empty() {
-        let mut error = validation_error(errors);
+        let mut error = validation_error(errors, total);
         // serde often says it more plainly ("unknown variant `FOO`,
         // expected `NONE` or `OAUTH`"); add it for the developer.
         if let Err(serde_error) = serde_json::from_value::<T>(value) {
-            error.body.developer_message = Some(serde_error.to_string());
+            error = error.with_developer_message(&serde_error.to_string());
         }
         return Err(error);
     }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let field = pointer_of(error.path());
         let message = error.into_inner().to_string();
-        validation_error(vec![FieldError { field, message }])
+        validation_error(vec![FieldError { field, message }], 1)
     })
 }
 
-/// 400 `VALIDATION_FAILED` whose message names the first field.
-fn validation_error(errors: Vec<FieldError>) -> ApiError {
+/// 400 `VALIDATION_FAILED` whose message names the first field, of
+/// `total` errors.
+fn validation_error(errors: Vec<FieldError>, total: usize) -> ApiError {
     let mut message = format!(
         "the request body is invalid: {}: {}",
-        display_field(&errors[0].field),
-        errors[0].message
+        cut(display_field(&errors[0].field)),
+        cut(&errors[0].message)
     );
-    if errors.len() > 1 {
-        message.push_str(&format!(" (and {} more)", errors.len() - 1));
+    if total > 1 {
+        message.push_str(&format!(" (and {} more)", total - 1));
     }
-    ApiError::validation(message, errors)
+    ApiError::validation_of(&message, errors, total)
 }
 
 /// A serde path (`connection.request.headers[0]`) as a JSON pointer.
@@ -539,9 +547,10 @@ mod tests {
             "additionalProperties": false
         }}}});
         let schemas = Schemas::compile(&document, &["Thing"]).unwrap();
-        let errors = schemas
+        let (errors, total) = schemas
             .violations("Thing", &json!({"o'brien": 1, "a/b": 2}))
             .unwrap();
+        assert_eq!(total, 3);
         let mut fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         fields.sort_unstable();
         assert_eq!(fields, ["/a~1b", "/it's", "/o'brien"], "{errors:?}");

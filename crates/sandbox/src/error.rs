@@ -19,6 +19,25 @@ pub struct ApiError {
     pub retry_after_seconds: Option<u32>,
 }
 
+/// The most field errors one answer lists.
+pub const MAX_FIELD_ERRORS: usize = 20;
+/// The longest text (a field's pointer, a message) one error shows, in
+/// characters; a longer one ends in `…`.
+pub const MAX_ERROR_TEXT: usize = 300;
+
+/// `text` cut to [`MAX_ERROR_TEXT`] characters.
+pub fn cut(text: &str) -> String {
+    cut_to(text, MAX_ERROR_TEXT)
+}
+
+/// `text` cut to `max` characters (`…` marks the cut).
+fn cut_to(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 impl ApiError {
     /// An error with a status, a code and a message.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
@@ -29,11 +48,43 @@ impl ApiError {
         }
     }
 
-    /// 400 `VALIDATION_FAILED` with field-level errors.
-    pub fn validation(message: impl Into<String>, errors: Vec<FieldError>) -> Self {
+    /// 400 `VALIDATION_FAILED` with field-level errors: the first
+    /// [`MAX_FIELD_ERRORS`] of `total`, each text cut to
+    /// [`MAX_ERROR_TEXT`] characters, so that the answer stays small
+    /// whatever the input (the message says how many there were).
+    pub fn validation_of(message: &str, shown: Vec<FieldError>, total: usize) -> Self {
+        // The message names one field and its error: room for both.
+        let mut message = cut_to(message, 2 * MAX_ERROR_TEXT);
+        if total > MAX_FIELD_ERRORS {
+            message.push_str(&format!(
+                "; {total} errors, the first {MAX_FIELD_ERRORS} listed"
+            ));
+        }
         let mut error = Self::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", message);
-        error.body.errors = Some(errors);
+        error.body.errors = Some(
+            shown
+                .into_iter()
+                .take(MAX_FIELD_ERRORS)
+                .map(|e| FieldError {
+                    field: cut(&e.field),
+                    message: cut(&e.message),
+                })
+                .collect(),
+        );
         error
+    }
+
+    /// [`ApiError::validation_of`] for a list of every error.
+    pub fn validation(message: impl Into<String>, errors: Vec<FieldError>) -> Self {
+        let total = errors.len();
+        Self::validation_of(&message.into(), errors, total)
+    }
+
+    /// The same error with this `developerMessage`, cut to
+    /// [`MAX_ERROR_TEXT`] characters.
+    pub fn with_developer_message(mut self, text: &str) -> Self {
+        self.body.developer_message = Some(cut(text));
+        self
     }
 
     /// 400 `MALFORMED_JSON`.

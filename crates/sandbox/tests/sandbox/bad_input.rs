@@ -316,3 +316,41 @@ async fn unknown_references_routes_and_query_parameters_are_clear_errors() {
     }
     within(sandbox.shutdown()).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_largest_400_is_small_whatever_the_input() {
+    let sandbox = start().await;
+    let raw = Raw::new(&sandbox);
+    let size = |answer: &crate::common::Answer| serde_json::to_vec(&answer.body).unwrap().len();
+    let limit = connections_sandbox::error::MAX_FIELD_ERRORS;
+
+    // 65,000 custom headers without a value: 65,000 violations.
+    let mut body = input("create-a-connection.request.json");
+    body["customHeaders"] = json!(vec![json!({"name": "X"}); 65_000]);
+    let answer = raw.post_json("/v2/connections", &body).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.body["errors"].as_array().unwrap().len(), limit);
+    let message = answer.body["message"].as_str().unwrap();
+    assert!(message.contains("65000"), "{message}");
+    assert!(size(&answer) < 16 * 1024, "{} bytes", size(&answer));
+
+    // A member of 300 KB of the wrong type, and members under 300 KB names.
+    let mut body = input("create-a-connection.request.json");
+    let long = "x".repeat(300 * 1024);
+    body["connectionTimeout"] = json!(long);
+    body["auth"] = json!({"authType": "NONE", long.clone(): 1});
+    body["request"][long.clone()] = json!(1);
+    let answer = raw.post_json("/v2/connections", &body).await;
+    assert_eq!(answer.status, 400);
+    assert!(size(&answer) < 16 * 1024, "{} bytes", size(&answer));
+
+    // A 47 KB query string of unknown parameters.
+    let query: String = (0..6000).map(|i| format!("p{i}=1&")).collect();
+    let answer = raw
+        .call("GET", &format!("/v2/connections?{query}"), None, None)
+        .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.body["errors"].as_array().unwrap().len(), limit);
+    assert!(size(&answer) < 16 * 1024, "{} bytes", size(&answer));
+    within(sandbox.shutdown()).await.unwrap();
+}
