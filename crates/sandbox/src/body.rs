@@ -152,7 +152,10 @@ pub async fn read_json<T: DeserializeOwned>(
     let label = label(headers)?;
     let bytes = read_limited(body).await?;
     let value: Value = match strict::parse(&bytes) {
-        Ok(value) => value,
+        Ok(parsed) => {
+            refuse_inexact_integers(schemas, schema, &parsed)?;
+            parsed.value
+        }
         Err(strict::Error::Duplicate(pointer)) => {
             let message = format!("the member {pointer} is given more than once");
             let mut error =
@@ -193,6 +196,46 @@ pub async fn read_json<T: DeserializeOwned>(
         let message = error.into_inner().to_string();
         validation_error(vec![FieldError { field, message }], 1)
     })
+}
+
+/// A number written with a fraction or an exponent that reads as an
+/// integer only by rounding (`1000.00000000000001`, `1e-400`) is refused
+/// where the schema wants an integer: 400 naming the member. Elsewhere (an
+/// unknown member, which is ignored) it is let through. Where the schema
+/// wants one is found by asking it about the number as written, as text.
+fn refuse_inexact_integers(
+    schemas: &Schemas,
+    schema: &str,
+    parsed: &strict::Parsed,
+) -> Result<(), ApiError> {
+    if parsed.inexact.is_empty() {
+        return Ok(());
+    }
+    let mut probe = parsed.value.clone();
+    for (pointer, written) in &parsed.inexact {
+        if let Some(slot) = probe.pointer_mut(pointer) {
+            *slot = Value::String(written.clone());
+        }
+    }
+    let (violations, _) = schemas
+        .violations(schema, &probe)
+        .ok_or_else(|| ApiError::internal(format!("no compiled schema {schema}")))?;
+    let errors: Vec<FieldError> = parsed
+        .inexact
+        .iter()
+        .filter(|(pointer, _)| violations.iter().any(|v| v.field == *pointer))
+        .map(|(pointer, written)| FieldError {
+            field: pointer.clone(),
+            message: format!(
+                "{written} is not an exact integer (it would be rounded); send an integer"
+            ),
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let total = errors.len();
+    Err(validation_error(errors, total))
 }
 
 /// 400 `VALIDATION_FAILED` whose message names the first field, of
@@ -268,7 +311,10 @@ fn field_errors(error: &jsonschema::ValidationError<'_>) -> Vec<FieldError> {
 /// Strict JSON parsing: duplicate members refused, integral numbers read
 /// as integers.
 mod strict {
-    use std::fmt;
+    use std::{
+        cell::{Cell, RefCell},
+        fmt,
+    };
 
     use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Number, Value};
@@ -282,26 +328,119 @@ mod strict {
         Json(serde_json::Error),
     }
 
+    /// A parsed body.
+    #[derive(Debug)]
+    pub struct Parsed {
+        /// The value, integral numbers as integers.
+        pub value: Value,
+        /// The numbers written with a fraction or an exponent that are not
+        /// exact integers but read as one (`1000.00000000000001`,
+        /// `1e-400`): their JSON pointers and how they were written.
+        pub inexact: Vec<(String, String)>,
+    }
+
+    /// What the parse of one body shares.
+    struct Shared<'a> {
+        duplicate: RefCell<Option<String>>,
+        /// Every number of the text, as written, in document order (the
+        /// order the parser visits them).
+        numbers: Vec<&'a str>,
+        next_number: Cell<usize>,
+        inexact: RefCell<Vec<(String, String)>>,
+    }
+
     /// Parses `bytes` as one JSON value.
-    pub fn parse(bytes: &[u8]) -> Result<Value, Error> {
-        let duplicate = std::cell::RefCell::new(None);
+    pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
+        let shared = Shared {
+            duplicate: RefCell::new(None),
+            numbers: numbers(bytes),
+            next_number: Cell::new(0),
+            inexact: RefCell::new(Vec::new()),
+        };
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let parsed = Seed {
             pointer: String::new(),
-            duplicate: &duplicate,
+            shared: &shared,
         }
         .deserialize(&mut deserializer)
         .and_then(|value| deserializer.end().map(|()| value));
-        match (parsed, duplicate.into_inner()) {
+        match (parsed, shared.duplicate.into_inner()) {
             (_, Some(pointer)) => Err(Error::Duplicate(pointer)),
-            (Ok(value), None) => Ok(value),
+            (Ok(value), None) => Ok(Parsed {
+                value,
+                inexact: shared.inexact.into_inner(),
+            }),
             (Err(error), None) => Err(Error::Json(error)),
         }
     }
 
+    /// The number tokens of a JSON text, as written, in order (strings
+    /// skipped). On a text that is not JSON the list is meaningless, and
+    /// the parse fails anyway.
+    fn numbers(bytes: &[u8]) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            match bytes[at] {
+                b'"' => {
+                    at += 1;
+                    while at < bytes.len() && bytes[at] != b'"' {
+                        at += if bytes[at] == b'\\' { 2 } else { 1 };
+                    }
+                    at += 1;
+                }
+                b'-' | b'0'..=b'9' => {
+                    let start = at;
+                    while at < bytes.len()
+                        && matches!(bytes[at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    {
+                        at += 1;
+                    }
+                    found.push(std::str::from_utf8(&bytes[start..at]).unwrap_or_default());
+                }
+                _ => at += 1,
+            }
+        }
+        found
+    }
+
+    /// Whether a JSON number, as written, is an exact integer: its digits
+    /// after the point (the exponent applied) are all zeros.
+    pub fn is_exact_integer(written: &str) -> bool {
+        let unsigned = written.trim_start_matches('-');
+        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+            Some(at) => (
+                &unsigned[..at],
+                unsigned[at + 1..].parse::<i64>().unwrap_or(i64::MIN),
+            ),
+            None => (unsigned, 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = format!("{whole}{fraction}");
+        let significant = digits.trim_end_matches('0');
+        if significant.trim_start_matches('0').is_empty() {
+            return true;
+        }
+        let zeros = (digits.len() - significant.len()) as i64;
+        // The value is `significant` x 10^(exponent - fraction + zeros).
+        exponent
+            .saturating_sub(fraction.len() as i64)
+            .saturating_add(zeros)
+            >= 0
+    }
+
     struct Seed<'a> {
         pointer: String,
-        duplicate: &'a std::cell::RefCell<Option<String>>,
+        shared: &'a Shared<'a>,
+    }
+
+    impl Seed<'_> {
+        /// How the number being visited was written.
+        fn written(&self) -> &str {
+            let at = self.shared.next_number.get();
+            self.shared.next_number.set(at + 1);
+            self.shared.numbers.get(at).copied().unwrap_or_default()
+        }
     }
 
     impl<'de> DeserializeSeed<'de> for Seed<'_> {
@@ -337,15 +476,25 @@ mod strict {
         }
 
         fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            self.written();
             Ok(Value::from(v))
         }
 
         fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            self.written();
             Ok(Value::from(v))
         }
 
         fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-            Ok(integral(v))
+            let written = self.written();
+            let value = integral(v);
+            if (value.is_i64() || value.is_u64()) && !is_exact_integer(written) {
+                self.shared
+                    .inexact
+                    .borrow_mut()
+                    .push((self.pointer.clone(), written.to_string()));
+            }
+            Ok(value)
         }
 
         fn visit_str<E>(self, v: &str) -> Result<Value, E> {
@@ -364,7 +513,7 @@ mod strict {
             let mut items = Vec::new();
             while let Some(item) = seq.next_element_seed(Seed {
                 pointer: format!("{}/{}", self.pointer, items.len()),
-                duplicate: self.duplicate,
+                shared: self.shared,
             })? {
                 items.push(item);
             }
@@ -376,12 +525,12 @@ mod strict {
             while let Some(key) = map.next_key::<String>()? {
                 let pointer = format!("{}/{}", self.pointer, super::escape(&key));
                 if members.contains_key(&key) {
-                    *self.duplicate.borrow_mut() = Some(pointer);
+                    *self.shared.duplicate.borrow_mut() = Some(pointer);
                     return Err(de::Error::custom("duplicate member"));
                 }
                 let value = map.next_value_seed(Seed {
                     pointer,
-                    duplicate: self.duplicate,
+                    shared: self.shared,
                 })?;
                 members.insert(key, value);
             }
@@ -555,6 +704,24 @@ mod tests {
         fields.sort_unstable();
         assert_eq!(fields, ["/a~1b", "/it's", "/o'brien"], "{errors:?}");
         assert!(schemas.violations("Other", &json!({})).is_none());
+    }
+
+    #[test]
+    fn exact_integers_are_told_from_rounded_ones_as_written() {
+        for exact in [
+            "1.0e2",
+            "1.5e1",
+            "0.0",
+            "-0.0e-5",
+            "100e-2",
+            "1E3",
+            "2147483647.000",
+        ] {
+            assert!(strict::is_exact_integer(exact), "{exact}");
+        }
+        for inexact in ["1.55e1", "101e-2", "1e-400", "1000.00000000000001", "0.5"] {
+            assert!(!strict::is_exact_integer(inexact), "{inexact}");
+        }
     }
 
     #[tokio::test]

@@ -354,3 +354,54 @@ async fn the_largest_400_is_small_whatever_the_input() {
     assert!(size(&answer) < 16 * 1024, "{} bytes", size(&answer));
     within(sandbox.shutdown()).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_number_that_is_not_an_exact_integer_is_refused_naming_its_member() {
+    let sandbox = start().await;
+    let raw = Raw::new(&sandbox);
+    let valid = input("create-a-connection.request.json").to_string();
+    let with = |member: &str, number: &str| {
+        let mut text = valid.clone();
+        text.insert_str(1, &format!("\"{member}\": {number}, "));
+        text
+    };
+    let post = |body: String| {
+        raw.call(
+            "POST",
+            "/v2/connections",
+            Some("application/json"),
+            Some(body.into_bytes()),
+        )
+    };
+    for number in [
+        "1000.00000000000001",
+        "1e-400",
+        "999.9999999999999999",
+        "2147483647.0000000001",
+    ] {
+        let answer = post(with("connectionTimeout", number)).await;
+        assert_eq!(answer.status, 400, "{number}: {:?}", answer.body);
+        assert_eq!(
+            answer.body["errors"][0]["field"], "/connectionTimeout",
+            "{number}"
+        );
+        assert!(
+            answer.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(number),
+            "{number}: {:?}",
+            answer.body
+        );
+    }
+    // Exact integers written as floats are integers (JSON Schema says so).
+    for (number, stored) in [("1E3", 1000), ("1000.000", 1000), ("2.5e1", 25), ("-0", 0)] {
+        let answer = post(with("socketTimeout", number)).await;
+        assert_eq!(answer.status, 201, "{number}: {:?}", answer.body);
+        assert_eq!(answer.body["socketTimeout"], stored, "{number}");
+    }
+    // An unknown member may hold any number: it is ignored.
+    let answer = post(with("somethingElse", "1e-400")).await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    within(sandbox.shutdown()).await.unwrap();
+}
