@@ -36,17 +36,53 @@ enum Label {
     CurlDefault,
 }
 
+/// How the body is labelled, refusing what would have to be guessed: two
+/// `Content-Type` headers (400 `AMBIGUOUS_CONTENT_TYPE`: a proxy in front
+/// may read the other one), a `Content-Encoding` the sandbox does not
+/// decode, and a charset other than UTF-8 (415: JSON is UTF-8).
 fn label(headers: &HeaderMap) -> Result<Label, ApiError> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "AMBIGUOUS_CONTENT_TYPE",
+            "the request has more than one Content-Type header; send exactly one",
+        ));
+    }
+    for coding in headers.get_all(header::CONTENT_ENCODING) {
+        let coding = coding.to_str().unwrap_or("(not text)");
+        if coding
+            .split(',')
+            .any(|c| !c.trim().eq_ignore_ascii_case("identity"))
+        {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                format!(
+                    "the request body is sent with Content-Encoding {coding}, which the \
+                     sandbox does not decode; send it uncompressed"
+                ),
+            ));
+        }
+    }
+    let Some(value) = first else {
         return Ok(Label::CurlDefault);
     };
     let text = value.to_str().unwrap_or("(not text)");
-    let essence = text
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let mut parts = text.split(';');
+    let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, value)| value.trim().trim_matches('"').to_string());
+    if let Some(charset) = charset.filter(|c| !c.eq_ignore_ascii_case("utf-8")) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("the request body is labelled charset={charset}; JSON is sent as UTF-8"),
+        ));
+    }
     match essence.as_str() {
         "application/json" => Ok(Label::Json),
         "application/x-www-form-urlencoded" => Ok(Label::CurlDefault),

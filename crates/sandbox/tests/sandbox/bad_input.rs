@@ -405,3 +405,75 @@ async fn a_number_that_is_not_an_exact_integer_is_refused_naming_its_member() {
     assert_eq!(answer.status, 201, "{:?}", answer.body);
     within(sandbox.shutdown()).await.unwrap();
 }
+
+#[tokio::test]
+async fn codings_charsets_and_two_content_types_are_refused_not_guessed() {
+    let sandbox = start().await;
+    let http = reqwest::Client::new();
+    let body = input("create-a-connection.request.json").to_string();
+    let send = |headers: Vec<(&'static str, &'static str)>| {
+        let mut request = http
+            .post(format!("{}/v2/connections", sandbox.base_url()))
+            .bearer_auth(sandbox.token())
+            .body(body.clone());
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move {
+            let answer = within(request.send()).await.unwrap();
+            let status = answer.status().as_u16();
+            let body: Value = answer.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let json = ("content-type", "application/json");
+    for (headers, status, code) in [
+        (
+            vec![json, ("content-encoding", "gzip")],
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            vec![json, ("content-encoding", "br")],
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            vec![("content-type", "application/json; charset=utf-16")],
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            vec![("content-type", "application/json; charset=latin1")],
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            vec![json, ("content-type", "text/plain")],
+            400,
+            "AMBIGUOUS_CONTENT_TYPE",
+        ),
+        (
+            vec![("content-type", "text/plain"), json],
+            400,
+            "AMBIGUOUS_CONTENT_TYPE",
+        ),
+        (vec![json, json], 400, "AMBIGUOUS_CONTENT_TYPE"),
+    ] {
+        let (got, answer) = send(headers.clone()).await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{headers:?}: {answer}"
+        );
+    }
+    for headers in [
+        vec![json, ("content-encoding", "identity")],
+        vec![("content-type", "application/json; charset=UTF-8")],
+        vec![("content-type", "application/json; charset=\"utf-8\"")],
+    ] {
+        let (got, answer) = send(headers.clone()).await;
+        assert_eq!(got, 201, "{headers:?}: {answer}");
+    }
+    within(sandbox.shutdown()).await.unwrap();
+}
