@@ -117,8 +117,8 @@ pub mod types {
         ///
         /// **Decision (a stored secret stays home):** a server that keeps
         /// this secret sends it only with the settings it was saved with
-        /// ([`Auth::same_settings_as`]: `clientId`, `accessTokenUrl`,
-        /// `useMutualTls`, `oauthCustomHeaders`, `formUrlEncodedItems`).
+        /// (`clientId`, `accessTokenUrl`, `useMutualTls`,
+        /// `oauthCustomHeaders`, `formUrlEncodedItems`).
         /// An update that changes any of them without sending a secret
         /// stores the connection without one; a `testConnection` of a
         /// saved connection uses the stored secret only when these
@@ -140,7 +140,9 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub form_url_encoded_items: ::std::option::Option<::std::vec::Vec<NameValue>>,
-        ///Extra headers sent with the token request.
+        /// Extra headers sent with the token request. Not `Content-Length`
+        /// or `Transfer-Encoding`: the server sets them from the body it
+        /// sends, and refuses a connection naming either (400).
         #[serde(
             rename = "oauthCustomHeaders",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -336,7 +338,9 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub connection_timeout: ::std::option::Option<i32>,
-        ///Headers sent with the request.
+        /// Headers sent with the request. Not `Content-Length` or
+        /// `Transfer-Encoding`: the server sets them from the body it sends,
+        /// and refuses a connection naming either (400).
         #[serde(
             rename = "customHeaders",
             skip_serializing_if = "::std::option::Option::is_none"

@@ -83,6 +83,28 @@ fn stored_secret_for(auth: &Auth, saved: &Auth) -> Option<String> {
     }
 }
 
+/// 400 naming each header of `input` that is the server's to set (the
+/// spec's decision on `FRAMING_HEADERS`); `at` is where `input` is in the
+/// body.
+fn refuse_framing_headers(input: &ConnectionInput, at: &str) -> Result<(), ApiError> {
+    let found = input.framing_headers();
+    let Some(first) = found.first() else {
+        return Ok(());
+    };
+    let message = format!(
+        "the request body is invalid: {at}{first}: Content-Length and Transfer-Encoding are \
+         set by the server from the body it sends; remove the header"
+    );
+    let errors = found
+        .iter()
+        .map(|pointer| FieldError {
+            field: format!("{at}{pointer}"),
+            message: "Content-Length and Transfer-Encoding are set by the server".to_string(),
+        })
+        .collect();
+    Err(ApiError::validation(message, errors))
+}
+
 /// The connection as the API shows it: with its `href`, without secrets.
 fn present(state: &AppState, mut connection: Connection) -> Connection {
     connection.href = state.connection_url(&connection.reference);
@@ -131,6 +153,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let input: ConnectionInput =
         read_json(state.schemas(), "ConnectionInput", &headers, body).await?;
+    refuse_framing_headers(&input, "")?;
     let connection = materialize(
         input,
         Assigned {
@@ -247,6 +270,7 @@ pub async fn update(
     let reference = reference_of(path)?;
     let input: ConnectionInput =
         read_json(state.schemas(), "ConnectionInput", &headers, body).await?;
+    refuse_framing_headers(&input, "")?;
     let modified_by_ref = state.caller_ref(&caller);
     let updated = state
         .store()
@@ -288,6 +312,7 @@ pub async fn test(
 ) -> Result<Json<TestConnectionResult>, ApiError> {
     let request: TestConnectionRequest =
         read_json(state.schemas(), "TestConnectionRequest", &headers, body).await?;
+    refuse_framing_headers(&request.connection, "/connection")?;
     let connection = request.connection;
     // The stored secret goes only with the saved token settings, and the
     // token it buys only to the URL the saved connection sends it to.

@@ -42,8 +42,8 @@ pub enum Auth {
         ///
         /// **Decision (a stored secret stays home):** a server that keeps
         /// this secret sends it only with the settings it was saved with
-        /// ([`Auth::same_settings_as`]: `clientId`, `accessTokenUrl`,
-        /// `useMutualTls`, `oauthCustomHeaders`, `formUrlEncodedItems`).
+        /// (`clientId`, `accessTokenUrl`, `useMutualTls`,
+        /// `oauthCustomHeaders`, `formUrlEncodedItems`).
         /// An update that changes any of them without sending a secret
         /// stores the connection without one; a `testConnection` of a
         /// saved connection uses the stored secret only when these
@@ -62,7 +62,9 @@ pub enum Auth {
         /// Whether the token request uses mutual TLS.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         use_mutual_tls: Option<bool>,
-        /// Extra headers sent with the token request.
+        /// Extra headers sent with the token request. Not `Content-Length`
+        /// or `Transfer-Encoding`: the server sets them from the body it
+        /// sends, and refuses a connection naming either (400).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         oauth_custom_headers: Option<Vec<NameValue>>,
         /// Extra form fields sent in the `application/x-www-form-urlencoded`

@@ -127,7 +127,9 @@ pub struct ConnectionInput {
     /// Values read from the external service's response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_mappings: Option<Vec<OutputMapping>>,
-    /// Headers sent with the request.
+    /// Headers sent with the request. Not `Content-Length` or
+    /// `Transfer-Encoding`: the server sets them from the body it sends,
+    /// and refuses a connection naming either (400).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<NameValue>>,
     /// Query parameters appended to `connectionUrl`.
@@ -171,6 +173,48 @@ pub struct ConnectionInput {
     /// Ignored: the docs show no way to archive through this API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
+}
+
+/// The headers that say where a request body ends, which a server sets
+/// itself when it sends a connection's request.
+///
+/// **Decision (framing headers):** the docs put no rule on header names.
+/// A stored `Content-Length` or `Transfer-Encoding` would disagree with
+/// the body really sent (the target reads 5 bytes of 40, or waits for 500
+/// that never come) while the test's result reports another exchange. So
+/// a server refuses a connection whose `customHeaders` or
+/// `oauthCustomHeaders` name either, in any case: 400 naming the member
+/// ([`ConnectionInput::framing_headers`]).
+pub const FRAMING_HEADERS: [&str; 2] = ["Content-Length", "Transfer-Encoding"];
+
+impl ConnectionInput {
+    /// The JSON pointers of the names of the headers, of the request and
+    /// of the OAuth token request, that are [`FRAMING_HEADERS`].
+    pub fn framing_headers(&self) -> Vec<String> {
+        let is_framing = |header: &NameValue| {
+            FRAMING_HEADERS
+                .iter()
+                .any(|framing| header.name.trim().eq_ignore_ascii_case(framing))
+        };
+        let mut found = Vec::new();
+        for (at, header) in self.custom_headers.iter().flatten().enumerate() {
+            if is_framing(header) {
+                found.push(format!("/customHeaders/{at}/name"));
+            }
+        }
+        if let crate::Auth::OAuth {
+            oauth_custom_headers: Some(headers),
+            ..
+        } = &self.auth
+        {
+            for (at, header) in headers.iter().enumerate() {
+                if is_framing(header) {
+                    found.push(format!("/auth/oauthCustomHeaders/{at}/name"));
+                }
+            }
+        }
+        found
+    }
 }
 
 impl From<Connection> for ConnectionInput {

@@ -27,8 +27,8 @@ pub mod test_connection;
 
 pub use auth::Auth;
 pub use connection::{
-    Connection, ConnectionInput, InputMapping, MappingType, NameValue, OutboundRequest,
-    OutputMapping, RequestType, SystemType,
+    Connection, ConnectionInput, FRAMING_HEADERS, InputMapping, MappingType, NameValue,
+    OutboundRequest, OutputMapping, RequestType, SystemType,
 };
 pub use document::{ApiDoc, CONTRACT_VERSION, openapi};
 pub use error::{ErrorBody, FieldError};

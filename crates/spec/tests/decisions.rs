@@ -458,3 +458,27 @@ fn a_stored_secret_goes_only_with_the_settings_it_was_saved_with() {
     assert!(!Auth::None.same_settings_as(&saved));
     assert!(!saved.same_settings_as(&Auth::None));
 }
+
+#[test]
+fn framing_headers_are_the_servers_to_set() {
+    let mut body = example("update-a-connection.request.json");
+    body["customHeaders"] = json!([
+        {"name": "X-Fine", "value": "1"},
+        {"name": "content-length", "value": "5"},
+        {"name": " Transfer-Encoding", "value": "chunked"}
+    ]);
+    body["auth"] = json!({"authType": "OAUTH", "clientId": "c", "accessTokenUrl": "u",
+        "oauthCustomHeaders": [{"name": "CONTENT-LENGTH", "value": "500"}]});
+    let input: ConnectionInput = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        input.framing_headers(),
+        [
+            "/customHeaders/1/name",
+            "/customHeaders/2/name",
+            "/auth/oauthCustomHeaders/0/name"
+        ]
+    );
+    let fine: ConnectionInput =
+        serde_json::from_value(example("update-a-connection.request.json")).unwrap();
+    assert!(fine.framing_headers().is_empty());
+}

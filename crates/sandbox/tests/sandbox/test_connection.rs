@@ -494,3 +494,40 @@ async fn the_documented_test_request_is_accepted() {
     assert!(answer.body["statusCode"].is_null());
     within(sandbox.shutdown()).await.unwrap();
 }
+
+#[tokio::test]
+async fn framing_headers_are_refused_and_never_sent() {
+    let target = Target::start().await;
+    let sandbox = start_with(|c| c.outbound.allow_private_targets = true).await;
+    let raw = Raw::new(&sandbox);
+    for (name, value) in [("Content-Length", "5"), ("transfer-encoding", "chunked")] {
+        let mut connection = connection(&format!("{}/echo", target.base));
+        connection["request"]["requestType"] = json!("POST");
+        connection["request"]["requestBody"] = json!("{\"forty bytes of body, give or take\":1}");
+        connection["customHeaders"] = json!([{"name": name, "value": value}]);
+        let created = raw.post_json("/v2/connections", &connection).await;
+        assert_eq!(created.status, 400, "{name}: {:?}", created.body);
+        assert_eq!(created.body["errors"][0]["field"], "/customHeaders/0/name");
+        let tested = raw
+            .post_json(
+                "/v2/connections/testConnection",
+                &json!({ "connection": connection }),
+            )
+            .await;
+        assert_eq!(tested.status, 400, "{name}: {:?}", tested.body);
+        assert_eq!(
+            tested.body["errors"][0]["field"],
+            "/connection/customHeaders/0/name"
+        );
+        let mut oauth = oauth_connection(&target, Some(SECRET));
+        oauth["auth"]["oauthCustomHeaders"] = json!([{"name": name, "value": value}]);
+        let created = raw.post_json("/v2/connections", &oauth).await;
+        assert_eq!(created.status, 400, "{name}: {:?}", created.body);
+        assert_eq!(
+            created.body["errors"][0]["field"],
+            "/auth/oauthCustomHeaders/0/name"
+        );
+    }
+    assert!(target.seen().is_empty(), "nothing was sent");
+    within(sandbox.shutdown()).await.unwrap();
+}
