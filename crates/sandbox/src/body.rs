@@ -25,6 +25,11 @@ use serde_json::Value;
 
 use crate::error::{ApiError, MAX_FIELD_ERRORS, cut};
 
+/// How deep arrays and objects of a request body may nest, the body
+/// itself counted (the JSON parser's limit); deeper → 400
+/// `NESTING_TOO_DEEP`.
+pub const MAX_NESTING: usize = 127;
+
 /// The largest request body accepted, in bytes (1 MiB); larger → 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
@@ -207,6 +212,19 @@ pub async fn read_json<T: DeserializeOwned>(
         {
             return Err(ApiError::unsupported_media_type(
                 "application/x-www-form-urlencoded (the body is not JSON)",
+            ));
+        }
+        Err(strict::Error::Json(error)) if error.to_string().starts_with("recursion limit") => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "NESTING_TOO_DEEP",
+                format!(
+                    "the request body nests arrays and objects deeper than {MAX_NESTING} levels \
+                     (the body itself is the first), the most the server reads; it stops at \
+                     line {} column {}",
+                    error.line(),
+                    error.column()
+                ),
             ));
         }
         Err(strict::Error::Json(error)) => {

@@ -477,3 +477,45 @@ async fn codings_charsets_and_two_content_types_are_refused_not_guessed() {
     }
     within(sandbox.shutdown()).await.unwrap();
 }
+
+#[tokio::test]
+async fn json_nested_past_the_limit_has_its_own_error_not_malformed() {
+    let sandbox = start().await;
+    let raw = Raw::new(&sandbox);
+    let valid = input("create-a-connection.request.json").to_string();
+    let nested = |depth: usize| {
+        let mut text = valid.clone();
+        let member = format!("\"deep\": {}1{}, ", "[".repeat(depth), "]".repeat(depth));
+        text.insert_str(1, &member);
+        text.into_bytes()
+    };
+    // The body is one level; 127 more still read (an unknown member).
+    let answer = raw
+        .call(
+            "POST",
+            "/v2/connections",
+            Some("application/json"),
+            Some(nested(126)),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    for depth in [127, 128, 5000] {
+        let answer = raw
+            .call(
+                "POST",
+                "/v2/connections",
+                Some("application/json"),
+                Some(nested(depth)),
+            )
+            .await;
+        assert_eq!(answer.status, 400, "{depth}");
+        assert_eq!(
+            answer.body["code"], "NESTING_TOO_DEEP",
+            "{depth}: {:?}",
+            answer.body
+        );
+        let message = answer.body["message"].as_str().unwrap();
+        assert!(message.contains("127 levels"), "{message}");
+    }
+    within(sandbox.shutdown()).await.unwrap();
+}
