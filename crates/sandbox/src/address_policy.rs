@@ -36,6 +36,8 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
         Some("reserved")
     } else if (a == 192 && b == 0 && c == 0) || (a == 198 && (b == 18 || b == 19)) {
         Some("reserved for protocols or benchmarking")
+    } else if a == 192 && b == 88 && c == 99 {
+        Some("6to4 relay anycast (relays to any IPv4 host)")
     } else if ip.is_documentation() {
         Some("documentation")
     } else {
@@ -57,6 +59,10 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return v4_reason(v4);
     }
+    // SIIT's IPv4-translated form (::ffff:0:a.b.c.d) reaches that host too.
+    if segments[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return v4_reason(Ipv4Addr::from_bits(ip.to_bits() as u32));
+    }
     if segments[..6] == [0, 0, 0, 0, 0, 0] {
         return v4_reason(Ipv4Addr::from_bits(ip.to_bits() as u32));
     }
@@ -70,7 +76,21 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     if ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
         return Some("cloud metadata service");
     }
+    // Translators and relays whose far side the sandbox cannot judge: a
+    // local NAT64 prefix reaches any IPv4 host of the local network, and
+    // the IETF protocol block holds Teredo (2001::/32), which tunnels to one.
+    if segments[..3] == [0x64, 0xff9b, 1] {
+        return Some("local-use NAT64 (translates to any IPv4 host)");
+    }
+    if segments[0] == 0x2001 && segments[1] < 0x0200 {
+        return Some("IETF protocol assignments (Teredo and others)");
+    }
+    // 3fff::/20: the first segment and the top four bits of the second.
+    if segments[0] == 0x3fff && segments[1] & 0xf000 == 0 {
+        return Some("documentation");
+    }
     match segments[0] {
+        0x5f00 => Some("segment routing (not globally reachable)"),
         s if s & 0xfe00 == 0xfc00 => Some("unique local (private)"),
         s if s & 0xffc0 == 0xfe80 => Some("link-local"),
         s if s & 0xffc0 == 0xfec0 => Some("site-local (deprecated, private)"),
@@ -119,6 +139,39 @@ mod tests {
             ("fe80::1", "link-local"),
             ("ff02::1", "multicast"),
             ("2001:db8::1", "documentation"),
+            // Translators, relays and the ranges found by the probe.
+            ("::ffff:0:7f00:1", "loopback"),
+            ("::ffff:0:a00:1", "private"),
+            ("::ffff:0:a9fe:a9fe", "cloud metadata service"),
+            (
+                "64:ff9b:1::7f00:1",
+                "local-use NAT64 (translates to any IPv4 host)",
+            ),
+            (
+                "64:ff9b:1:ffff::1",
+                "local-use NAT64 (translates to any IPv4 host)",
+            ),
+            ("2001::1", "IETF protocol assignments (Teredo and others)"),
+            (
+                "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+                "IETF protocol assignments (Teredo and others)",
+            ),
+            (
+                "2001:1ff::1",
+                "IETF protocol assignments (Teredo and others)",
+            ),
+            ("3fff::1", "documentation"),
+            ("3fff:fff:ffff::1", "documentation"),
+            ("5f00::1", "segment routing (not globally reachable)"),
+            ("5f00:ffff::1", "segment routing (not globally reachable)"),
+            (
+                "192.88.99.1",
+                "6to4 relay anycast (relays to any IPv4 host)",
+            ),
+            (
+                "::ffff:192.88.99.1",
+                "6to4 relay anycast (relays to any IPv4 host)",
+            ),
         ] {
             assert_eq!(reason(address), Some(expected), "{address}");
         }
@@ -135,6 +188,16 @@ mod tests {
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
             "2002:0808:0808::1",
+            // Next to the refused ranges, but public.
+            "2001:200::1",
+            "2001:4860:4860::8888",
+            "3ffe::1",
+            "3fff:1000::1",
+            "5f01::1",
+            "64:ff9b:2::1",
+            "192.88.98.1",
+            "192.88.100.1",
+            "::ffff:0:808:808",
         ] {
             assert_eq!(reason(address), None, "{address}");
         }

@@ -15,6 +15,11 @@
 //!
 //! The request timeout is a route layer (see [`crate::app`]), so its answer
 //! is the documented JSON error body.
+//!
+//! The server speaks HTTP/1.1. A client that opens with the HTTP/2
+//! preface (prior knowledge) is answered in HTTP/2: the server's SETTINGS,
+//! then GOAWAY with `HTTP_1_1_REQUIRED` (RFC 9113, section 13); any other
+//! bytes that are not HTTP/1.1 get hyper's 400.
 
 use std::{
     io,
@@ -197,14 +202,68 @@ pub async fn serve(
     Ok(())
 }
 
+/// The start of the HTTP/2 client preface (`PRI * HTTP/2.0`); no
+/// HTTP/1.1 request starts with it.
+const HTTP2_PREFACE_START: &[u8] = b"PRI ";
+
+/// Whether the client's first bytes are the HTTP/2 preface (read without
+/// taking them from the stream).
+async fn opens_with_http2(stream: &TcpStream) -> bool {
+    let mut first = [0u8; HTTP2_PREFACE_START.len()];
+    loop {
+        let Ok(seen) = stream.peek(&mut first).await else {
+            return false;
+        };
+        if seen == 0 || !HTTP2_PREFACE_START.starts_with(&first[..seen]) {
+            return false;
+        }
+        if seen == first.len() {
+            return true;
+        }
+        // Part of it so far: wait for the rest.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Answers an HTTP/2 client that HTTP/1.1 is required, then closes.
+async fn refuse_http2(stream: &mut TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // An empty SETTINGS frame (the server's preface), then GOAWAY: last
+    // stream 0, error HTTP_1_1_REQUIRED (0xd).
+    const FRAMES: [u8; 26] = [
+        0, 0, 0, 4, 0, 0, 0, 0, 0, // SETTINGS, no parameters
+        0, 0, 8, 7, 0, 0, 0, 0, 0, // GOAWAY, 8 bytes, stream 0
+        0, 0, 0, 0, 0, 0, 0, 0x0d, // last stream id, error code
+    ];
+    if stream.write_all(&FRAMES).await.is_err() || stream.shutdown().await.is_err() {
+        return;
+    }
+    // Read what the client sent until it closes (briefly), so the close is
+    // clean and the frames are read rather than reset away.
+    let mut sink = [0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
+}
+
 /// Serves one connection until it ends, stalls past a limit, or the
 /// server stops.
 async fn connection(
-    stream: TcpStream,
+    mut stream: TcpStream,
     router: Router,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
 ) {
+    tokio::select! {
+        opens = tokio::time::timeout(limits.header_read_timeout, opens_with_http2(&stream)) => {
+            if opens.unwrap_or(false) {
+                refuse_http2(&mut stream).await;
+                return;
+            }
+        }
+        () = stopped(&mut stop) => return,
+    }
     let activity = Arc::new(Activity {
         phase: Mutex::new(Phase::Idle(Instant::now())),
     });

@@ -357,3 +357,40 @@ async fn a_slow_request_gets_a_json_408() {
     assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
     within(sandbox.shutdown()).await.unwrap();
 }
+
+/// Everything a server sends on a connection until it closes it.
+async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    within(stream.read_to_end(&mut received)).await.unwrap();
+    received
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_http_1_1_get_an_answer_in_their_own_protocol() {
+    use tokio::io::AsyncWriteExt;
+    let sandbox = start().await;
+    // HTTP/2 with prior knowledge: the server's preface (SETTINGS), then
+    // GOAWAY with HTTP_1_1_REQUIRED, the HTTP/2 way of saying "use 1.1".
+    let mut h2 = tokio::net::TcpStream::connect(sandbox.address())
+        .await
+        .unwrap();
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .unwrap();
+    let received = read_to_close(&mut h2).await;
+    let settings = [0u8, 0, 0, 4, 0, 0, 0, 0, 0];
+    let goaway = [0u8, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0d];
+    assert_eq!(received, [&settings[..], &goaway[..]].concat());
+    // Other bytes: 400.
+    let mut garbage = tokio::net::TcpStream::connect(sandbox.address())
+        .await
+        .unwrap();
+    garbage
+        .write_all(b"\x16\x03\x01\x02\x00hello\r\n\r\n")
+        .await
+        .unwrap();
+    let received = String::from_utf8_lossy(&read_to_close(&mut garbage).await).into_owned();
+    assert!(received.starts_with("HTTP/1.1 400"), "{received:?}");
+    within(sandbox.shutdown()).await.unwrap();
+}
