@@ -450,7 +450,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i32>,
     }
-    /// The error body of every error status (400, 401, 404, 413, 415, 500, 503).
+    /// The error body of every error status (400, 401, 404, 413, 415, 500, 503,
+    /// 507).
     ///
     /// **What is documented:** the response-codes page describes the error body
     /// with an `Attribute | Description` table whose first two rows survive in
@@ -983,6 +984,9 @@ impl Client {
             503u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
+            507u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1171,6 +1175,9 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             503u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            507u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             _ => Err(Error::UnexpectedResponse(response)),

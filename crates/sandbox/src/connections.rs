@@ -19,7 +19,7 @@ use crate::{
     error::ApiError,
     outbound,
     paging::{self, PageRequest},
-    store::Row,
+    store::{Row, StoreError},
 };
 
 /// `connectionTimeout` and `socketTimeout` of a connection that sets none.
@@ -140,6 +140,16 @@ fn reference_of(path: Result<Path<String>, PathRejection>) -> Result<String, Api
     })
 }
 
+/// A write the store refused: 507 past its quota, else 500.
+fn write_error(error: &StoreError) -> ApiError {
+    match error {
+        StoreError::Full(reason) => ApiError::insufficient_storage(format!(
+            "{reason}; nothing was written (the sandbox's quota: see --help)"
+        )),
+        other => ApiError::internal_error(other),
+    }
+}
+
 fn not_found(reference: &str) -> ApiError {
     ApiError::not_found(format!("no connection has the reference {reference}"))
 }
@@ -168,7 +178,7 @@ pub async fn create(
         .store()
         .insert(connection.clone())
         .await
-        .map_err(|e| ApiError::internal_error(&e))?;
+        .map_err(|e| write_error(&e))?;
     Ok(created(&state, connection))
 }
 
@@ -195,27 +205,39 @@ pub async fn list(
         .collect::<Result<Vec<_>, _>>()?;
     let envelope = paging::envelope(&state.collection_url(), page, stored.total, Vec::new());
     let envelope = serde_json::to_vec(&envelope).map_err(|e| ApiError::internal_error(&e))?;
-    let body = with_items(envelope, &views)
+    let chunks = with_items(envelope, views)
         .ok_or_else(|| ApiError::internal("the list envelope does not end with its items"))?;
-    Ok(json_response(Bytes::from(body)))
+    // The rows' bytes are sent as they are kept, not copied into one
+    // buffer: a page costs its envelope, however large its items.
+    let length: usize = chunks.iter().map(Bytes::len).sum();
+    let mut response = json_response(Bytes::new());
+    *response.body_mut() = Body::from_stream(futures_util::stream::iter(
+        chunks.into_iter().map(Ok::<_, std::convert::Infallible>),
+    ));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    Ok(response)
 }
 
-/// Writes encoded items into an encoded envelope whose last member is an
-/// empty `items` array (`…,"items":[]}`); `None` when it does not end so.
-fn with_items(mut envelope: Vec<u8>, items: &[Bytes]) -> Option<Vec<u8>> {
+/// The chunks of an encoded envelope whose last member is an empty
+/// `items` array (`…,"items":[]}`) with the encoded items written into
+/// it; `None` when it does not end so.
+fn with_items(mut envelope: Vec<u8>, items: Vec<Bytes>) -> Option<Vec<Bytes>> {
     if !envelope.ends_with(b"\"items\":[]}") {
         return None;
     }
     envelope.truncate(envelope.len() - 2);
-    envelope.reserve(items.iter().map(|v| v.len() + 1).sum::<usize>() + 2);
-    for (i, item) in items.iter().enumerate() {
+    let mut chunks = Vec::with_capacity(items.len() * 2 + 2);
+    chunks.push(Bytes::from(envelope));
+    for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
-            envelope.push(b',');
+            chunks.push(Bytes::from_static(b","));
         }
-        envelope.extend_from_slice(item);
+        chunks.push(item);
     }
-    envelope.extend_from_slice(b"]}");
-    Some(envelope)
+    chunks.push(Bytes::from_static(b"]}"));
+    Some(chunks)
 }
 
 /// The bytes the API answers for a stored row.
@@ -299,7 +321,7 @@ pub async fn update(
             connection
         })
         .await
-        .map_err(|e| ApiError::internal_error(&e))?
+        .map_err(|e| write_error(&e))?
         .ok_or_else(|| not_found(&reference))?;
     Ok(created(&state, updated))
 }
@@ -356,11 +378,12 @@ mod tests {
             .iter()
             .map(|c| Bytes::from(serde_json::to_vec(c).unwrap()))
             .collect();
-        let spliced = with_items(serde_json::to_vec(&empty).unwrap(), &views).unwrap();
-        assert_eq!(spliced, serde_json::to_vec(&whole).unwrap());
-        let none = with_items(serde_json::to_vec(&empty).unwrap(), &[]).unwrap();
-        assert_eq!(none, serde_json::to_vec(&empty).unwrap());
-        assert_eq!(with_items(b"{}".to_vec(), &views), None);
+        let joined = |chunks: Vec<Bytes>| chunks.concat();
+        let spliced = with_items(serde_json::to_vec(&empty).unwrap(), views.clone()).unwrap();
+        assert_eq!(joined(spliced), serde_json::to_vec(&whole).unwrap());
+        let none = with_items(serde_json::to_vec(&empty).unwrap(), Vec::new()).unwrap();
+        assert_eq!(joined(none), serde_json::to_vec(&empty).unwrap());
+        assert_eq!(with_items(b"{}".to_vec(), views), None);
     }
 
     #[test]

@@ -120,6 +120,16 @@ impl ApiError {
         )
     }
 
+    /// 507 `INSUFFICIENT_STORAGE`: the write would take the store past its
+    /// quota; nothing was written.
+    pub fn insufficient_storage(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "INSUFFICIENT_STORAGE",
+            message,
+        )
+    }
+
     /// 500 `INTERNAL_ERROR`; the detail is logged, not sent.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "internal error");

@@ -88,6 +88,8 @@ pub struct SandboxConfig {
     pub enable_fault_injection: bool,
     /// Timeouts and the connection cap of the HTTP server.
     pub limits: Limits,
+    /// How much the store may hold.
+    pub quota: store::Quota,
 }
 
 /// How long the server waits for clients, and how many it serves at once.
@@ -144,6 +146,7 @@ impl Default for SandboxConfig {
             outbound: OutboundPolicy::default(),
             enable_fault_injection: false,
             limits: Limits::default(),
+            quota: store::Quota::default(),
         }
     }
 }
@@ -230,7 +233,10 @@ async fn build_state(
         None => format!("http://{address}"),
     };
     let db = config.db.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&db)).await??;
+    let quota = config.quota;
+    let store = tokio::task::spawn_blocking(move || Store::open(&db))
+        .await??
+        .with_quota(quota);
     let generated_key = random(32)?;
     let client_key = match &config.client_key {
         Some(key) => key.clone(),

@@ -12,6 +12,7 @@ use connections_sandbox::{
     DEFAULT_DB, DEFAULT_HEADER_READ_TIMEOUT_SECONDS, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_TOKEN_TTL_SECONDS,
     DbLocation, Limits, OutboundPolicy, Sandbox, SandboxConfig, logging,
+    store::{DEFAULT_MAX_STORED_CONNECTIONS, DEFAULT_MAX_STORED_MIB, Quota},
 };
 use tracing_subscriber::EnvFilter;
 
@@ -111,6 +112,18 @@ struct Cli {
     #[arg(long, env = "CONNECTIONS_SANDBOX_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
           value_parser = max_connections)]
     max_connections: usize,
+
+    /// Connections stored at most; a create past it is answered 507
+    /// `INSUFFICIENT_STORAGE` and stores nothing.
+    #[arg(long, env = "CONNECTIONS_SANDBOX_MAX_STORED_CONNECTIONS", default_value_t = DEFAULT_MAX_STORED_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_stored_connections: u32,
+
+    /// MiB of stored connections (their JSON) at most; a create or an
+    /// update past it is answered 507 `INSUFFICIENT_STORAGE`.
+    #[arg(long, env = "CONNECTIONS_SANDBOX_MAX_STORED_MIB", default_value_t = DEFAULT_MAX_STORED_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=1024 * 1024))]
+    max_stored_mib: u64,
 }
 
 fn max_connections(text: &str) -> Result<usize, String> {
@@ -182,6 +195,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             idle_timeout: Duration::from_secs(cli.idle_timeout),
             request_timeout: Duration::from_secs(cli.request_timeout),
             max_connections: cli.max_connections,
+        },
+        quota: Quota {
+            max_connections: cli.max_stored_connections,
+            max_bytes: cli.max_stored_mib * 1024 * 1024,
         },
     };
     let db = config.db.clone();

@@ -157,6 +157,9 @@ pub enum StoreError {
     /// A revision would overflow.
     #[error("connection {0} has reached the largest revision")]
     RevisionOverflow(String),
+    /// The write would take the store past its [`Quota`].
+    #[error("{0}")]
+    Full(String),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -183,6 +186,68 @@ const MIGRATIONS: &[&str] = &[
 
 /// How long a statement waits for a lock held by another process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections a sandbox stores when nothing else is said.
+pub const DEFAULT_MAX_STORED_CONNECTIONS: u32 = 10_000;
+/// MiB of stored connections (their JSON) when nothing else is said.
+pub const DEFAULT_MAX_STORED_MIB: u64 = 100;
+
+/// How much a store may hold: a create or an update past it is refused
+/// with [`StoreError::Full`], and nothing is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    /// Connections stored at most.
+    pub max_connections: u32,
+    /// Bytes of stored connections, as their JSON, at most.
+    pub max_bytes: u64,
+}
+
+impl Default for Quota {
+    /// [`DEFAULT_MAX_STORED_CONNECTIONS`] and [`DEFAULT_MAX_STORED_MIB`].
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_STORED_CONNECTIONS,
+            max_bytes: DEFAULT_MAX_STORED_MIB * 1024 * 1024,
+        }
+    }
+}
+
+/// What the store holds, against its quota. Only the writer thread
+/// changes it, one write after another, so a check and its write agree.
+#[derive(Debug)]
+struct Usage {
+    quota: Quota,
+    connections: u32,
+    bytes: u64,
+}
+
+impl Usage {
+    /// Whether `added` more connections and a change of the stored bytes
+    /// from `old` to `new` fit.
+    fn admit(&self, added: u32, old: u64, new: u64) -> Result<(), StoreError> {
+        let connections = self.connections.saturating_add(added);
+        if connections > self.quota.max_connections {
+            return Err(StoreError::Full(format!(
+                "the sandbox stores at most {} connections (--max-stored-connections), and holds {}",
+                self.quota.max_connections, self.connections
+            )));
+        }
+        let bytes = self.bytes.saturating_sub(old).saturating_add(new);
+        if new > old && bytes > self.quota.max_bytes {
+            return Err(StoreError::Full(format!(
+                "the sandbox stores at most {} bytes of connections (--max-stored-mib), holds {}, \
+                 and this connection is {new} bytes",
+                self.quota.max_bytes, self.bytes
+            )));
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, added: u32, old: u64, new: u64) {
+        self.connections = self.connections.saturating_add(added);
+        self.bytes = self.bytes.saturating_sub(old).saturating_add(new);
+    }
+}
 
 /// One page of connections and the total, read under one lock.
 #[derive(Debug)]
@@ -271,6 +336,7 @@ impl Index {
 pub struct Store {
     writer: Arc<Writer>,
     index: Arc<RwLock<Index>>,
+    usage: Arc<std::sync::Mutex<Usage>>,
 }
 
 fn configure(connection: &rusqlite::Connection) -> Result<(), StoreError> {
@@ -288,19 +354,22 @@ fn configure(connection: &rusqlite::Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Every stored row, in creation order, decoded (or with why not).
-fn load(connection: &rusqlite::Connection) -> Result<Index, StoreError> {
+/// Every stored row, in creation order, decoded (or with why not), and
+/// the bytes they take.
+fn load(connection: &rusqlite::Connection) -> Result<(Index, u64), StoreError> {
     let mut index = Index::default();
+    let mut bytes = 0u64;
     let mut statement = connection.prepare("SELECT ref, body FROM connections ORDER BY seq")?;
     let rows = statement.query_map([], |row| {
         Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
     })?;
     for row in rows {
         let (reference, body) = row?;
+        bytes += body.len() as u64;
         let content = serde_json::from_str(&body).map_err(Arc::new);
         index.push(Row::new(reference, content));
     }
-    Ok(index)
+    Ok((index, bytes))
 }
 
 /// Whether SQLite said another connection holds the database.
@@ -363,11 +432,35 @@ impl Store {
     }
 
     fn assemble(writer: rusqlite::Connection) -> Result<Self, StoreError> {
-        let index = Arc::new(RwLock::new(load(&writer)?));
+        let (index, bytes) = load(&writer)?;
+        let usage = Usage {
+            quota: Quota::default(),
+            connections: u32::try_from(index.rows.len()).unwrap_or(u32::MAX),
+            bytes,
+        };
+        let index = Arc::new(RwLock::new(index));
         Ok(Self {
             writer: Arc::new(Writer::start(writer, index.clone())?),
             index,
+            usage: Arc::new(std::sync::Mutex::new(usage)),
         })
+    }
+
+    /// The same store under `quota` (what it holds already stays, even
+    /// past it; further writes are judged by it).
+    pub fn with_quota(self, quota: Quota) -> Self {
+        self.usage().quota = quota;
+        self
+    }
+
+    fn usage(&self) -> std::sync::MutexGuard<'_, Usage> {
+        self.usage.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many connections and bytes the store holds, and its quota.
+    pub fn usage_now(&self) -> (u32, u64, Quota) {
+        let usage = self.usage();
+        (usage.connections, usage.bytes, usage.quota)
     }
 
     /// Has the writer thread do `work` (see the `writer` module).
@@ -413,14 +506,19 @@ impl Store {
 
     /// Stores a new connection (its `ref` must be new).
     pub async fn insert(&self, connection: Connection) -> Result<(), StoreError> {
+        let usage = self.usage.clone();
         self.write(move |db| {
             let body = serde_json::to_string(&connection)?;
+            let size = body.len() as u64;
+            let mut usage = usage.lock().unwrap_or_else(|p| p.into_inner());
+            usage.admit(1, 0, size)?;
             db.prepare_cached("INSERT INTO connections (ref, revision, body) VALUES (?1, ?2, ?3)")?
                 .execute(params![
                     connection.reference,
                     connection.revision.unwrap_or(1),
                     body
                 ])?;
+            usage.apply(1, 0, size);
             let row = Row::new(connection.reference.clone(), Ok(connection));
             Ok(((), IndexChange::Push(row)))
         })
@@ -484,6 +582,7 @@ impl Store {
         reference: String,
         change: impl FnOnce(Connection) -> Connection + Send + 'static,
     ) -> Result<Option<Connection>, StoreError> {
+        let usage = self.usage.clone();
         self.write(move |db| {
             let stored: Option<(u32, String)> = db
                 .prepare_cached("SELECT revision, body FROM connections WHERE ref = ?1")?
@@ -502,12 +601,13 @@ impl Store {
             let mut updated = change(stored);
             updated.reference = reference.clone();
             updated.revision = Some(next_revision);
+            let new_body = serde_json::to_string(&updated)?;
+            let (old, new) = (body.len() as u64, new_body.len() as u64);
+            let mut usage = usage.lock().unwrap_or_else(|p| p.into_inner());
+            usage.admit(0, old, new)?;
             db.prepare_cached("UPDATE connections SET revision = ?1, body = ?2 WHERE ref = ?3")?
-                .execute(params![
-                    next_revision,
-                    serde_json::to_string(&updated)?,
-                    reference
-                ])?;
+                .execute(params![next_revision, new_body, reference])?;
+            usage.apply(0, old, new);
             let row = Row::new(reference, Ok(updated.clone()));
             Ok((Some(updated), IndexChange::Replace(row)))
         })

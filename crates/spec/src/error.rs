@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The error body of every error status (400, 401, 404, 413, 415, 500, 503).
+/// The error body of every error status (400, 401, 404, 413, 415, 500, 503,
+/// 507).
 ///
 /// **What is documented:** the response-codes page describes the error body
 /// with an `Attribute | Description` table whose first two rows survive in

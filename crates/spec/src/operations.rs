@@ -8,7 +8,9 @@
 //! update, 201, 400, 401, 404, 415, 500 and 503, and for reads 200, 400,
 //! 401, 404, 415, 500 and 503; those are documented as they stand (404 on
 //! create included, as the page groups it with update). Our additions:
-//! 413 where a body is sent (the size limit of a request body), and for
+//! 413 where a body is sent (the size limit of a request body), 507 where a
+//! connection is stored (a server's storage quota: `INSUFFICIENT_STORAGE`,
+//! nothing written; no Retry-After, as waiting does not free room), and for
 //! testConnection, whose page states no status, 200 plus the same errors.
 //! **Decision (update status):** the update page shows the updated
 //! connection without a status, and response-codes groups update with
@@ -44,6 +46,7 @@ pub const TAG: &str = "Connections";
         (status = 415, description = "The request body is not `application/json`.", body = ErrorBody, content_type = "application/json"),
         (status = 500, description = "Internal server error.", body = ErrorBody, content_type = "application/json"),
         (status = 503, description = "Service unavailable; try again later.", body = ErrorBody, content_type = "application/json"),
+        (status = 507, description = "The server's storage quota is reached; nothing was written.", body = ErrorBody, content_type = "application/json"),
     ),
     security(("bearerAuth" = []))
 )]
@@ -119,6 +122,7 @@ fn retrieve_connection() {}
         (status = 415, description = "The request body is not `application/json`.", body = ErrorBody, content_type = "application/json"),
         (status = 500, description = "Internal server error.", body = ErrorBody, content_type = "application/json"),
         (status = 503, description = "Service unavailable; try again later.", body = ErrorBody, content_type = "application/json"),
+        (status = 507, description = "The server's storage quota is reached; nothing was written.", body = ErrorBody, content_type = "application/json"),
     ),
     security(("bearerAuth" = []))
 )]

@@ -12,5 +12,6 @@ mod docs;
 mod faults;
 mod hardening;
 mod paging;
+mod quota;
 mod target;
 mod test_connection;
