@@ -1,5 +1,7 @@
 //! The Connection API routes: create, list, retrieve, update, test.
 
+use std::sync::Arc;
+
 use axum::{
     Extension, Json,
     body::{Body, Bytes},
@@ -11,6 +13,7 @@ use chrono::{SubsecRound, Utc};
 use connections_spec::{
     Auth, Connection, ConnectionInput, FieldError, TestConnectionRequest, TestConnectionResult,
 };
+use futures_util::StreamExt;
 
 use crate::{
     app::AppState,
@@ -198,51 +201,84 @@ pub async fn list(
             "a stored connection is left out of the list"
         );
     }
-    let views = stored
-        .items
-        .iter()
-        .map(|row| view(&state, row))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A row in memory gives its kept bytes; a large one is read from the
+    // database as the page is sent, so a page of large rows costs one row
+    // at a time, not the page.
+    let mut items = Vec::with_capacity(stored.items.len());
+    for row in stored.items {
+        items.push(if row.is_resident() {
+            Piece::Bytes(view(&state, &row).await?)
+        } else {
+            Piece::Row(row)
+        });
+    }
     let envelope = paging::envelope(&state.collection_url(), page, stored.total, Vec::new());
     let envelope = serde_json::to_vec(&envelope).map_err(|e| ApiError::internal_error(&e))?;
-    let chunks = with_items(envelope, views)
+    let pieces = with_items(envelope, items)
         .ok_or_else(|| ApiError::internal("the list envelope does not end with its items"))?;
-    // The rows' bytes are sent as they are kept, not copied into one
-    // buffer: a page costs its envelope, however large its items.
-    let length: usize = chunks.iter().map(Bytes::len).sum();
+    let length: Option<usize> = pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Bytes(bytes) => Some(bytes.len()),
+            Piece::Row(_) => None,
+        })
+        .sum();
+    let chunks = futures_util::stream::iter(pieces).then(move |piece| {
+        let state = state.clone();
+        async move {
+            match piece {
+                Piece::Bytes(bytes) => Ok(bytes),
+                Piece::Row(row) => view(&state, &row)
+                    .await
+                    .map_err(|e| std::io::Error::other(e.body.message.unwrap_or_default())),
+            }
+        }
+    });
     let mut response = json_response(Bytes::new());
-    *response.body_mut() = Body::from_stream(futures_util::stream::iter(
-        chunks.into_iter().map(Ok::<_, std::convert::Infallible>),
-    ));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    *response.body_mut() = Body::from_stream(chunks);
+    if let Some(length) = length {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
     Ok(response)
 }
 
-/// The chunks of an encoded envelope whose last member is an empty
-/// `items` array (`…,"items":[]}`) with the encoded items written into
-/// it; `None` when it does not end so.
-fn with_items(mut envelope: Vec<u8>, items: Vec<Bytes>) -> Option<Vec<Bytes>> {
+/// A piece of a list page: bytes at hand, or a large row, read from the
+/// database when its turn to be sent comes.
+enum Piece {
+    Bytes(Bytes),
+    Row(Arc<Row>),
+}
+
+/// The pieces of an encoded envelope whose last member is an empty
+/// `items` array (`…,"items":[]}`) with the items written into it; `None`
+/// when it does not end so.
+fn with_items(mut envelope: Vec<u8>, items: Vec<Piece>) -> Option<Vec<Piece>> {
     if !envelope.ends_with(b"\"items\":[]}") {
         return None;
     }
     envelope.truncate(envelope.len() - 2);
-    let mut chunks = Vec::with_capacity(items.len() * 2 + 2);
-    chunks.push(Bytes::from(envelope));
+    let mut pieces = Vec::with_capacity(items.len() * 2 + 2);
+    pieces.push(Piece::Bytes(Bytes::from(envelope)));
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
-            chunks.push(Bytes::from_static(b","));
+            pieces.push(Piece::Bytes(Bytes::from_static(b",")));
         }
-        chunks.push(item);
+        pieces.push(item);
     }
-    chunks.push(Bytes::from_static(b"]}"));
-    Some(chunks)
+    pieces.push(Piece::Bytes(Bytes::from_static(b"]}")));
+    Some(pieces)
 }
 
 /// The bytes the API answers for a stored row.
-fn view(state: &AppState, row: &Row) -> Result<Bytes, ApiError> {
-    row.view(|connection| serde_json::to_vec(&present(state, connection.clone())))
+async fn view(state: &AppState, row: &Row) -> Result<Bytes, ApiError> {
+    state
+        .store()
+        .view_of(row, |connection| {
+            serde_json::to_vec(&present(state, connection.clone()))
+        })
+        .await
         .map_err(|e| ApiError::internal_error(&e))
 }
 
@@ -272,7 +308,7 @@ pub async fn retrieve(
         .store()
         .row(&reference)
         .ok_or_else(|| not_found(&reference))?;
-    Ok(json_response(view(&state, &row)?))
+    Ok(json_response(view(&state, &row).await?))
 }
 
 /// `PUT /v2/connections/{connectionRef}`: 201 with the updated connection.
@@ -342,6 +378,7 @@ pub async fn test(
         Some(reference) => state
             .store()
             .get(reference)
+            .await
             .map_err(|e| ApiError::internal_error(&e))?
             .and_then(|stored| {
                 let saved = ConnectionInput::from(stored);
@@ -378,12 +415,21 @@ mod tests {
             .iter()
             .map(|c| Bytes::from(serde_json::to_vec(c).unwrap()))
             .collect();
-        let joined = |chunks: Vec<Bytes>| chunks.concat();
-        let spliced = with_items(serde_json::to_vec(&empty).unwrap(), views.clone()).unwrap();
+        let pieces = |views: &[Bytes]| views.iter().cloned().map(Piece::Bytes).collect();
+        let joined = |pieces: Vec<Piece>| -> Vec<u8> {
+            pieces
+                .into_iter()
+                .flat_map(|piece| match piece {
+                    Piece::Bytes(bytes) => bytes.to_vec(),
+                    Piece::Row(_) => panic!("a row in a test of bytes"),
+                })
+                .collect()
+        };
+        let spliced = with_items(serde_json::to_vec(&empty).unwrap(), pieces(&views)).unwrap();
         assert_eq!(joined(spliced), serde_json::to_vec(&whole).unwrap());
         let none = with_items(serde_json::to_vec(&empty).unwrap(), Vec::new()).unwrap();
         assert_eq!(joined(none), serde_json::to_vec(&empty).unwrap());
-        assert_eq!(with_items(b"{}".to_vec(), views), None);
+        assert!(with_items(b"{}".to_vec(), pieces(&views)).is_none());
     }
 
     #[test]

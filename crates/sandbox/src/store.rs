@@ -260,45 +260,67 @@ pub struct Page {
     pub unreadable: Vec<StoreError>,
 }
 
+/// The largest stored connection (its JSON, in bytes) the index keeps in
+/// memory; a larger one is read from the database each time it is asked
+/// for. Real connections are a few KiB: memory then follows the count of
+/// connections, not the bytes a caller stored.
+pub const RESIDENT_LIMIT: usize = 16 * 1024;
+
 /// One stored connection as the index holds it.
 #[derive(Debug)]
 pub struct Row {
     reference: String,
-    content: Result<Connection, Arc<serde_json::Error>>,
-    view: OnceLock<Bytes>,
+    content: Content,
+}
+
+/// What the index keeps of a row.
+#[derive(Debug)]
+enum Content {
+    /// In memory: the connection (or why its JSON cannot be read) and the
+    /// bytes the API answers for it, once made.
+    Resident {
+        connection: Box<Result<Connection, Arc<serde_json::Error>>>,
+        view: OnceLock<Bytes>,
+    },
+    /// Larger than [`RESIDENT_LIMIT`]: in the database only.
+    OnDisk,
 }
 
 impl Row {
-    fn new(reference: String, content: Result<Connection, Arc<serde_json::Error>>) -> Arc<Self> {
-        Arc::new(Self {
-            reference,
-            content,
-            view: OnceLock::new(),
-        })
+    /// A row of a connection whose JSON is `size` bytes.
+    fn new(
+        reference: String,
+        connection: Result<Connection, Arc<serde_json::Error>>,
+        size: usize,
+    ) -> Arc<Self> {
+        let content = match connection {
+            Ok(_) if size > RESIDENT_LIMIT => Content::OnDisk,
+            connection => Content::Resident {
+                connection: Box::new(connection),
+                view: OnceLock::new(),
+            },
+        };
+        Arc::new(Self { reference, content })
     }
 
-    /// The connection, or why its stored JSON cannot be read.
-    pub fn connection(&self) -> Result<&Connection, StoreError> {
-        self.content.as_ref().map_err(|source| StoreError::Corrupt {
-            reference: self.reference.clone(),
-            source: source.clone(),
-        })
+    /// Whether the index keeps it in memory (else it is read from the
+    /// database when asked for: see [`RESIDENT_LIMIT`]).
+    pub fn is_resident(&self) -> bool {
+        matches!(self.content, Content::Resident { .. })
     }
 
-    /// The bytes the API answers for this revision of the connection,
-    /// made by `render` on the first call and kept (a write replaces the
-    /// row, so they never go stale).
-    pub fn view(
-        &self,
-        render: impl FnOnce(&Connection) -> Result<Vec<u8>, serde_json::Error>,
-    ) -> Result<Bytes, StoreError> {
-        if let Some(bytes) = self.view.get() {
-            return Ok(bytes.clone());
+    /// `Ok` unless its stored JSON cannot be read (then why).
+    pub fn readable(&self) -> Result<(), StoreError> {
+        match &self.content {
+            Content::Resident { connection, .. } => match connection.as_ref() {
+                Err(source) => Err(StoreError::Corrupt {
+                    reference: self.reference.clone(),
+                    source: source.clone(),
+                }),
+                Ok(_) => Ok(()),
+            },
+            Content::OnDisk => Ok(()),
         }
-        let bytes = Bytes::from(render(self.connection()?)?);
-        // Two first reads at once render the same bytes; either is kept.
-        let _ = self.view.set(bytes.clone());
-        Ok(bytes)
     }
 }
 
@@ -367,7 +389,7 @@ fn load(connection: &rusqlite::Connection) -> Result<(Index, u64), StoreError> {
         let (reference, body) = row?;
         bytes += body.len() as u64;
         let content = serde_json::from_str(&body).map_err(Arc::new);
-        index.push(Row::new(reference, content));
+        index.push(Row::new(reference, content, body.len()));
     }
     Ok((index, bytes))
 }
@@ -519,7 +541,7 @@ impl Store {
                     body
                 ])?;
             usage.apply(1, 0, size);
-            let row = Row::new(connection.reference.clone(), Ok(connection));
+            let row = Row::new(connection.reference.clone(), Ok(connection), size as usize);
             Ok(((), IndexChange::Push(row)))
         })
         .await
@@ -531,10 +553,61 @@ impl Store {
     }
 
     /// The connection with this reference, if any.
-    pub fn get(&self, reference: &str) -> Result<Option<Connection>, StoreError> {
-        self.row(reference)
-            .map(|row| row.connection().cloned())
-            .transpose()
+    pub async fn get(&self, reference: &str) -> Result<Option<Connection>, StoreError> {
+        match self.row(reference) {
+            Some(row) => self.connection_of(&row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The connection of a row: from memory, or (a large one) from the
+    /// database, by the writer thread between its writes.
+    pub async fn connection_of(&self, row: &Row) -> Result<Connection, StoreError> {
+        match &row.content {
+            Content::Resident { connection, .. } => {
+                (**connection)
+                    .clone()
+                    .map_err(|source| StoreError::Corrupt {
+                        reference: row.reference.clone(),
+                        source,
+                    })
+            }
+            Content::OnDisk => {
+                let reference = row.reference.clone();
+                self.writer
+                    .read(move |db| {
+                        let body: String = db
+                            .prepare_cached("SELECT body FROM connections WHERE ref = ?1")?
+                            .query_row([&reference], |row| row.get(0))?;
+                        serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                            reference,
+                            source: Arc::new(source),
+                        })
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// The bytes the API answers for a row, made by `render`: kept with a
+    /// row in memory (a write replaces the row, so they never go stale),
+    /// made anew for a large one.
+    pub async fn view_of(
+        &self,
+        row: &Row,
+        render: impl FnOnce(&Connection) -> Result<Vec<u8>, serde_json::Error>,
+    ) -> Result<Bytes, StoreError> {
+        if let Content::Resident { view, .. } = &row.content
+            && let Some(bytes) = view.get()
+        {
+            return Ok(bytes.clone());
+        }
+        let bytes = Bytes::from(render(&self.connection_of(row).await?)?);
+        if let Content::Resident { view, .. } = &row.content {
+            // Two first reads at once render the same bytes; either is kept.
+            let _ = view.set(bytes.clone());
+        }
+        Ok(bytes)
     }
 
     /// The writes kept so far and the commits (syncs) they took.
@@ -561,8 +634,8 @@ impl Store {
         let mut items = Vec::with_capacity(end - start);
         let mut unreadable = Vec::new();
         for row in &index.rows[start..end] {
-            match row.connection() {
-                Ok(_) => items.push(row.clone()),
+            match row.readable() {
+                Ok(()) => items.push(row.clone()),
                 Err(error) => unreadable.push(error),
             }
         }
@@ -608,7 +681,7 @@ impl Store {
             db.prepare_cached("UPDATE connections SET revision = ?1, body = ?2 WHERE ref = ?3")?
                 .execute(params![next_revision, new_body, reference])?;
             usage.apply(0, old, new);
-            let row = Row::new(reference, Ok(updated.clone()));
+            let row = Row::new(reference, Ok(updated.clone()), new_body.len());
             Ok((Some(updated), IndexChange::Replace(row)))
         })
         .await
@@ -705,7 +778,7 @@ mod tests {
             .page(1, 5)
             .items
             .iter()
-            .map(|row| row.connection().unwrap().reference.clone())
+            .map(|row| row.reference.clone())
             .collect();
         assert_eq!(refs, ["a", "b"]);
         let updated = store
@@ -717,10 +790,33 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(updated.revision, Some(2));
-        assert_eq!(store.get("a").unwrap().unwrap().name, "renamed");
-        assert_eq!(store.get("a").unwrap().unwrap().revision, Some(2));
+        assert_eq!(store.get("a").await.unwrap().unwrap().name, "renamed");
+        assert_eq!(store.get("a").await.unwrap().unwrap().revision, Some(2));
         assert!(store.update("zz".into(), |c| c).await.unwrap().is_none());
-        assert!(store.get("zz").unwrap().is_none());
+        assert!(store.get("zz").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_large_row_is_kept_on_disk_and_read_from_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = DbLocation::File(dir.path().join("large.db"));
+        let store = Store::open(&location).unwrap();
+        let mut large = connection("large");
+        large.description = Some("d".repeat(RESIDENT_LIMIT));
+        store.insert(large.clone()).await.unwrap();
+        store.insert(connection("small")).await.unwrap();
+        let writes = store.write_counts();
+        let row = store.row("large").unwrap();
+        assert!(!row.is_resident());
+        assert_eq!(store.connection_of(&row).await.unwrap(), large);
+        assert!(store.row("small").unwrap().is_resident());
+        assert_eq!(store.get("large").await.unwrap(), Some(large.clone()));
+        assert_eq!(store.write_counts(), writes, "a read is not a write");
+        // The same after a restart.
+        drop(store);
+        let store = Store::open(&location).unwrap();
+        assert!(!store.row("large").unwrap().is_resident());
+        assert_eq!(store.get("large").await.unwrap(), Some(large));
     }
 
     #[tokio::test]
@@ -736,7 +832,7 @@ mod tests {
             key,
             store.setting_or_insert("k", || "v2".into()).await.unwrap()
         );
-        assert!(store.get("x").unwrap().is_some());
+        assert!(store.get("x").await.unwrap().is_some());
         let (version, mode): (i64, String) = store
             .write(|db| {
                 let version = db.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -765,11 +861,7 @@ mod tests {
         let store = Store::open(&location).unwrap();
         let page = store.page(0, 10);
         assert_eq!(page.total, 3);
-        let refs: Vec<_> = page
-            .items
-            .iter()
-            .map(|row| row.connection().unwrap().reference.clone())
-            .collect();
+        let refs: Vec<_> = page.items.iter().map(|row| row.reference.clone()).collect();
         assert_eq!(refs, ["a", "c"]);
         assert_eq!(page.unreadable.len(), 1);
         let message = crate::error::error_chain(&page.unreadable[0]);
@@ -777,7 +869,7 @@ mod tests {
             message.starts_with("the stored connection b cannot be read: "),
             "{message}"
         );
-        let error = store.get("b").unwrap_err();
+        let error = store.get("b").await.unwrap_err();
         assert!(matches!(error, StoreError::Corrupt { reference, .. } if reference == "b"));
         let error = store.update("b".into(), |c| c).await.unwrap_err();
         assert!(matches!(error, StoreError::Corrupt { reference, .. } if reference == "b"));
@@ -788,14 +880,20 @@ mod tests {
         let store = Store::open(&DbLocation::Memory).unwrap();
         store.insert(connection("a")).await.unwrap();
         let before = store.row("a").unwrap();
-        let view = before.view(|c| serde_json::to_vec(&c.name)).unwrap();
+        let view = store
+            .view_of(&before, |c| serde_json::to_vec(&c.name))
+            .await
+            .unwrap();
         assert_eq!(&view[..], br#""Weather Data System""#.as_slice());
         // The same ref again breaks the UNIQUE constraint: nothing changes.
         let mut duplicate = connection("a");
         duplicate.name = "duplicate".into();
         assert!(store.insert(duplicate).await.is_err());
         assert_eq!(store.count(), 1);
-        assert_eq!(store.get("a").unwrap().unwrap().name, "Weather Data System");
+        assert_eq!(
+            store.get("a").await.unwrap().unwrap().name,
+            "Weather Data System"
+        );
         store
             .update("a".into(), |mut c| {
                 c.name = "renamed".into();
@@ -804,11 +902,14 @@ mod tests {
             .await
             .unwrap();
         let after = store.row("a").unwrap();
-        let view = after.view(|c| serde_json::to_vec(&c.name)).unwrap();
+        let view = store
+            .view_of(&after, |c| serde_json::to_vec(&c.name))
+            .await
+            .unwrap();
         assert_eq!(&view[..], br#""renamed""#.as_slice());
         // A row read before the write keeps its own revision's bytes.
         assert_eq!(
-            &before.view(|_| unreachable!()).unwrap()[..],
+            &store.view_of(&before, |_| unreachable!()).await.unwrap()[..],
             br#""Weather Data System""#.as_slice()
         );
     }
@@ -857,7 +958,10 @@ mod tests {
         drop(store);
         let store = Store::open(&location).unwrap();
         assert_eq!(store.count(), 21);
-        assert_eq!(store.get("counted").unwrap().unwrap().revision, Some(21));
+        assert_eq!(
+            store.get("counted").await.unwrap().unwrap().revision,
+            Some(21)
+        );
     }
 
     #[tokio::test]
@@ -869,7 +973,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, StoreError::WritePanicked), "{error:?}");
-        assert_eq!(store.get("a").unwrap().unwrap().revision, Some(1));
+        assert_eq!(store.get("a").await.unwrap().unwrap().revision, Some(1));
         let updated = store.update("a".into(), |c| c).await.unwrap().unwrap();
         assert_eq!(updated.revision, Some(2));
     }

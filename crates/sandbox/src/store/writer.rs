@@ -44,6 +44,8 @@ trait Job: Send {
     fn committed(self: Box<Self>, index: &mut Index);
     /// It is not kept: answers why.
     fn failed(self: Box<Self>, error: StoreError);
+    /// Whether it counts as a write (a read does not).
+    fn counted(&self) -> bool;
 }
 
 /// A [`Job`] made of a closure and the channel its caller waits on.
@@ -51,6 +53,7 @@ struct Pending<T, F> {
     work: Option<F>,
     outcome: Option<(T, IndexChange)>,
     reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
+    counted: bool,
 }
 
 impl<T, F> Job for Pending<T, F>
@@ -81,6 +84,10 @@ where
 
     fn failed(self: Box<Self>, error: StoreError) {
         let _ = self.reply.send(Err(error));
+    }
+
+    fn counted(&self) -> bool {
+        self.counted
     }
 }
 
@@ -146,11 +153,32 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<(T, IndexChange), StoreError> + Send + 'static,
     {
+        self.queue(work, true).await
+    }
+
+    /// Has the thread run `read` between its writes (it sees what is
+    /// committed, and what its group wrote before it), not counted as a
+    /// write.
+    pub(super) async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.queue(move |db| Ok((read(db)?, IndexChange::None)), false)
+            .await
+    }
+
+    async fn queue<T, F>(&self, work: F, counted: bool) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<(T, IndexChange), StoreError> + Send + 'static,
+    {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.send(Box::new(Pending {
             work: Some(work),
             outcome: None,
             reply,
+            counted,
         }))?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
@@ -233,8 +261,11 @@ fn commit_group(
     }
     match tx.commit() {
         Ok(()) => {
-            counts.commits.fetch_add(1, Ordering::Relaxed);
-            counts.kept.fetch_add(kept.len() as u64, Ordering::Relaxed);
+            let writes = kept.iter().filter(|job| job.counted()).count() as u64;
+            if writes > 0 {
+                counts.commits.fetch_add(1, Ordering::Relaxed);
+                counts.kept.fetch_add(writes, Ordering::Relaxed);
+            }
             let mut index = write_index(index);
             for job in kept {
                 job.committed(&mut index);

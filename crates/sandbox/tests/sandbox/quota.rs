@@ -66,6 +66,13 @@ async fn writes_past_the_byte_quota_are_507_and_the_stored_connection_is_kept() 
         )
         .await;
     assert_eq!(small.status, 201);
+    // The large ones (kept on disk, not in memory) are listed whole.
+    let list = raw.call("GET", "/v2/connections", None, None).await;
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4, "{:?}", list.body["total"]);
+    for item in &items[..3] {
+        assert_eq!(item["description"].as_str().unwrap().len(), 20 * 1024);
+    }
     // Growing a stored connection past the quota: refused, nothing changes.
     let path = format!("/v2/connections/{}", small.body["ref"].as_str().unwrap());
     let before = raw.call("GET", &path, None, None).await.body;
