@@ -10,11 +10,15 @@
 //! answered before its group's commit is on disk. The schema is versioned
 //! with `PRAGMA user_version` and migrated forward at start.
 //!
-//! Reads never touch SQLite: the rows are loaded at start into an index in
-//! memory, which each write updates after its commit and before it
-//! returns (a write that fails changes nothing there). A GET or a list page
-//! takes a read lock for the time of a lookup, never waits for a write's
-//! sync, and costs no system call. For the index to stay the truth, the
+//! Reads of real connections never touch SQLite: the rows are loaded at
+//! start into an index in memory, which each write updates after its
+//! commit and before it returns (a write that fails changes nothing
+//! there). A GET or a list page takes a read lock for the time of a
+//! lookup, never waits for a write's sync, and costs no system call. A
+//! connection larger than [`RESIDENT_LIMIT`] keeps only its place in the
+//! index; its body is read by the writer thread when asked for, so memory
+//! follows the number of connections, not the bytes stored. A [`Quota`]
+//! bounds both. For the index to stay the truth, the
 //! sandbox holds the database file exclusively while it runs
 //! (`locking_mode=EXCLUSIVE`): another process that opens it, a second
 //! sandbox or a hand edit, is told the database is locked instead of
