@@ -312,7 +312,7 @@ pub mod types {
     /// **Decision (unknown members, 1.1.0):** any other member a server does not
     /// know is accepted and ignored too (no `additionalProperties: false`).
     /// Sitecore's page says the retrieved object can be sent back to test the
-    /// connection, and [`Connection`] lets a server add members without
+    /// connection, and the `Connection` schema lets a server add members without
     /// breaking clients: the day it does, a client that sends back what it
     /// retrieved must not get a 400. The cost, a misspelled optional member
     /// being ignored, is the usual one of JSON APIs; a misspelled *required*
@@ -699,7 +699,7 @@ pub mod types {
     /// also be a connection that was never saved, so the server-assigned
     /// members are optional (the same rules as create and update). Members
     /// other than `connection` are accepted and ignored, as in
-    /// [`ConnectionInput`].
+    /// `ConnectionInput`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TestConnectionRequest {
         ///The connection whose request is sent.

@@ -100,7 +100,7 @@ pub struct Connection {
 /// **Decision (unknown members, 1.1.0):** any other member a server does not
 /// know is accepted and ignored too (no `additionalProperties: false`).
 /// Sitecore's page says the retrieved object can be sent back to test the
-/// connection, and [`Connection`] lets a server add members without
+/// connection, and the `Connection` schema lets a server add members without
 /// breaking clients: the day it does, a client that sends back what it
 /// retrieved must not get a 400. The cost, a misspelled optional member
 /// being ignored, is the usual one of JSON APIs; a misspelled *required*

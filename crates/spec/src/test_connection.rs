@@ -13,7 +13,7 @@ use crate::connection::ConnectionInput;
 /// also be a connection that was never saved, so the server-assigned
 /// members are optional (the same rules as create and update). Members
 /// other than `connection` are accepted and ignored, as in
-/// [`ConnectionInput`].
+/// `ConnectionInput`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct TestConnectionRequest {
