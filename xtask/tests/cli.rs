@@ -49,7 +49,7 @@ fn an_unchanged_document_passes() {
 fn a_breaking_change_without_a_major_bump_fails_with_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     let base = write(dir.path(), "base.json", &committed_document());
-    let revision = write(dir.path(), "rev.json", &with_new_system_type("1.1.1"));
+    let revision = write(dir.path(), "rev.json", &with_new_system_type("1.2.1"));
     let output = xtask(&["breaking", "--base", &base, "--revision", &revision]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let shown = format!(

@@ -797,7 +797,7 @@ pub mod types {
 ///
 /// The Connection REST API (v2) of Sitecore Personalize: create, list, retrieve, update and test connections to external systems. Every request carries an OAuth 2.0 access token (client credentials, from `https://auth.sitecorecloud.io/oauth/token`) as `Authorization: Bearer <token>`. This document is the contract as published by the connections contract workspace; where Sitecore's documentation is silent or contradicts itself, the schema descriptions record the decision taken.
 ///
-/// Version: 1.1.0
+/// Version: 1.2.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -841,7 +841,7 @@ impl Client {
 }
 impl ClientInfo<crate::hooks::RequestPolicy> for Client {
     fn api_version() -> &'static str {
-        "1.1.0"
+        "1.2.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()

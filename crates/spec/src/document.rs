@@ -192,12 +192,19 @@ fn name_enum_values(
 
 /// The component names of the variants of `Auth`, by `authType` value.
 ///
-/// **Decision (tagged union, 1.1.0):** `Auth` is a `oneOf` tagged by
-/// `authType`. Its variants are named component schemas (`AuthNone`,
-/// `AuthOAuth`, each with a title) and `Auth` carries a `discriminator` on
-/// `authType` with a mapping, so generators produce named types and pick
-/// the variant by its tag instead of trying each in turn. The Rust type
-/// stays one internally tagged enum ([`Auth`]); the wire form is the same.
+/// **Decision (tagged union, 1.1.0; no `discriminator` since 1.2.0):**
+/// `Auth` is a `oneOf` of named component schemas (`AuthNone`,
+/// `AuthOAuth`, each with a title), so generators produce named types.
+/// Each variant requires `authType` and allows it one value, so exactly one
+/// variant matches any body, and a generator that tries each in turn picks
+/// the right one. `Auth` carries no `discriminator`: 1.1.0 had one, and
+/// openapi-generator's `rust` generator then tags its enum with
+/// `authType` and also requires `authType` in each variant's struct, so
+/// its models could parse no connection at all (its upstream problem, open
+/// there). Without it that generator makes an untagged enum, and every
+/// other generator of the consumer matrix (`cargo xtask consumers`) still
+/// maps both variants; the wire form is the same. The Rust type stays one
+/// internally tagged enum (`Auth`).
 pub const AUTH_VARIANTS: &[(&str, &str)] = &[("NONE", "AuthNone"), ("OAUTH", "AuthOAuth")];
 
 fn name_auth_variants(
@@ -208,7 +215,6 @@ fn name_auth_variants(
     };
     let variants = std::mem::take(&mut auth.items);
     assert_eq!(variants.len(), AUTH_VARIANTS.len(), "Auth variants");
-    let mut mapping = std::collections::BTreeMap::new();
     let mut named = Vec::new();
     for (variant, (tag, component)) in variants.into_iter().zip(AUTH_VARIANTS) {
         let openapi::RefOr::T(openapi::Schema::Object(mut object)) = variant else {
@@ -230,14 +236,10 @@ fn name_auth_variants(
         );
         object.title = Some(component.to_string());
         let reference = format!("#/components/schemas/{component}");
-        mapping.insert(tag.to_string(), reference.clone());
         named.push((component.to_string(), object));
         auth.items
             .push(openapi::RefOr::Ref(openapi::Ref::new(reference)));
     }
-    let mut discriminator = openapi::Discriminator::new("authType");
-    discriminator.mapping = mapping;
-    auth.discriminator = Some(discriminator);
     for (component, object) in named {
         schemas.insert(
             component,

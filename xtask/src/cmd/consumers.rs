@@ -17,7 +17,14 @@
 //!   document's examples against them and `consumers/typescript/src/flow.ts`,
 //!   which then runs the same calls through openapi-fetch;
 //! - `schemathesis`: Schemathesis with every check, all four phases, a fixed
-//!   seed and a bounded number of examples: zero failures.
+//!   seed and a bounded number of examples: zero failures;
+//! - `openapi-generator-rust`: openapi-generator's `rust` generator, default
+//!   settings, on the 3.1 JSON and the 3.0 form: the crate builds and its
+//!   models parse every example body and what the sandbox answers, and
+//!   write each back as the same JSON (`consumers/openapi-generator/`).
+//!
+//! Each consumer of another team's generator is a row of the matrix
+//! printed at the end: consumer × document × generate, build, live.
 //!
 //! The sandbox runs in this process on 127.0.0.1 with a random token; its
 //! connection tests reach loopback addresses only, so nothing a fuzzer
@@ -31,6 +38,11 @@ use std::{
 
 use anyhow::{Context as _, bail};
 use connections_sandbox::{OutboundPolicy, Sandbox, SandboxConfig};
+
+mod openapi_generator;
+
+/// The pinned Python tools.
+const REQUIREMENTS: &str = "consumers/python/requirements.txt";
 
 /// The Schemathesis run CI makes: every check, every phase, fixed seed.
 pub const SCHEMATHESIS_ARGS: &[&str] = &[
@@ -51,6 +63,34 @@ const PYTHON_DOCUMENTS: &[&str] = &[
     "openapi/connections.openapi-3.0.json",
 ];
 
+/// The documents the generators' rows of the matrix run on.
+const GENERATOR_DOCUMENTS: &[&str] = &[
+    "openapi/connections.json",
+    "openapi/connections.openapi-3.0.json",
+];
+
+/// Where the released documents are; each is a column of the matrix,
+/// reported, not failed.
+const RELEASED: &str = "openapi/released/";
+
+/// The released documents, oldest first, as paths under the root.
+fn released_documents(root: &Path) -> anyhow::Result<Vec<String>> {
+    let dir = root.join(RELEASED);
+    let mut found: Vec<(semver::Version, String)> = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let version = name
+            .strip_prefix("connections-")
+            .and_then(|rest| rest.strip_suffix(".json"))
+            .and_then(|v| semver::Version::parse(v).ok());
+        if let Some(version) = version {
+            found.push((version, format!("{RELEASED}{name}")));
+        }
+    }
+    found.sort();
+    Ok(found.into_iter().map(|(_, path)| path).collect())
+}
+
 /// The checks of the task, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Check {
@@ -62,6 +102,69 @@ pub enum Check {
     Typescript,
     /// Schemathesis against the sandbox.
     Schemathesis,
+    /// openapi-generator's `rust` generator: build, parse, write back.
+    OpenapiGeneratorRust,
+}
+
+/// What a run of the task shares: where things are, and the sandbox.
+pub struct Run {
+    root: PathBuf,
+    work: PathBuf,
+    venv: PathBuf,
+    base_url: String,
+    token: String,
+}
+
+impl Run {
+    /// Writes the bodies a consumer's models must parse for `document`
+    /// (`consumers/openapi-generator/bodies.py`: its example bodies and
+    /// the sandbox's answers) and returns their directory.
+    fn bodies(&self, document: &str) -> anyhow::Result<PathBuf> {
+        let out = openapi_generator::bodies_dir(&self.work, document);
+        require(
+            Command::new(self.venv.join("bin/python"))
+                .arg("consumers/openapi-generator/bodies.py")
+                .args(["--document", document, "--out"])
+                .arg(&out)
+                .args(["--base-url", &self.base_url, "--token", &self.token])
+                .current_dir(&self.root),
+            &format!("bodies.py on {document}"),
+        )?;
+        Ok(out)
+    }
+}
+
+/// One row of the matrix: a consumer on a document; `None` where a step
+/// did not run (an earlier one failed) or does not apply.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    consumer: &'static str,
+    document: String,
+    generate: Option<bool>,
+    build: Option<bool>,
+    live: Option<bool>,
+    /// A released document: what its consumers hit is reported, not failed.
+    released: bool,
+}
+
+impl Outcome {
+    fn new(consumer: &'static str, document: &str) -> Self {
+        Outcome {
+            consumer,
+            document: document.to_string(),
+            released: document.starts_with(RELEASED),
+            generate: None,
+            build: None,
+            live: None,
+        }
+    }
+
+    fn passed(&self) -> bool {
+        [self.generate, self.build, self.live]
+            .iter()
+            .all(|step| *step != Some(false))
+            && self.generate.is_some()
+    }
 }
 
 /// What `cargo xtask consumers` runs.
@@ -78,8 +181,10 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
     let selected = |check| options.only.is_empty() || options.only.contains(&check);
     let work = root.join("target/consumers");
     fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
-    let needs_python =
-        selected(Check::Yaml) || selected(Check::Python) || selected(Check::Schemathesis);
+    let needs_python = selected(Check::Yaml)
+        || selected(Check::Python)
+        || selected(Check::Schemathesis)
+        || selected(Check::OpenapiGeneratorRust);
     let venv = if needs_python {
         python_tools(root)?
     } else {
@@ -183,7 +288,50 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
         )?;
         record("schemathesis".into(), passed);
     }
+    let run = Run {
+        root: root.to_path_buf(),
+        work: work.clone(),
+        venv: venv.clone(),
+        base_url: base_url.clone(),
+        token: token.clone(),
+    };
+    let mut matrix: Vec<Outcome> = Vec::new();
+    let released = released_documents(root)?;
+    let mut row = |outcome: Outcome| {
+        if outcome.released {
+            println!(
+                "{} {} ({}): reported, not failed",
+                if outcome.passed() {
+                    "passed:"
+                } else {
+                    "failed:"
+                },
+                outcome.consumer,
+                outcome.document
+            );
+        } else {
+            record(
+                format!("{} ({})", outcome.consumer, outcome.document),
+                outcome.passed(),
+            );
+        }
+        matrix.push(outcome);
+    };
+    if selected(Check::OpenapiGeneratorRust) {
+        let documents = GENERATOR_DOCUMENTS
+            .iter()
+            .copied()
+            .chain(released.iter().map(String::as_str));
+        for document in documents {
+            step(&format!("openapi-generator rust on {document}"));
+            row(openapi_generator::rust(&run, document)?);
+        }
+    }
     runtime.block_on(sandbox.shutdown())?;
+    if !matrix.is_empty() {
+        println!();
+        print!("{}", matrix_table(&matrix));
+    }
 
     println!();
     let failed: Vec<&str> = results
@@ -202,6 +350,29 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
         println!("failed: {}", failed.join(", "));
         Ok(ExitCode::from(super::exit::CHECK_FAILED))
     }
+}
+
+/// The matrix as a Markdown table: consumer × document × generate,
+/// build, live.
+fn matrix_table(matrix: &[Outcome]) -> String {
+    let cell = |step: Option<bool>| match step {
+        Some(true) => "passed",
+        Some(false) => "FAILED",
+        None => "-",
+    };
+    let mut table =
+        String::from("| consumer | document | generate | build | live |\n|---|---|---|---|---|\n");
+    for outcome in matrix {
+        table.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            outcome.consumer,
+            outcome.document,
+            cell(outcome.generate),
+            cell(outcome.build),
+            cell(outcome.live)
+        ));
+    }
+    table
 }
 
 fn typescript(root: &Path, base_url: &str, token: &str) -> anyhow::Result<bool> {
@@ -254,7 +425,7 @@ fn typescript(root: &Path, base_url: &str, token: &str) -> anyhow::Result<bool> 
 /// requirements.
 pub fn python_tools(root: &Path) -> anyhow::Result<PathBuf> {
     let venv = &root.join("target/consumers/venv");
-    let requirements = root.join("consumers/python/requirements.txt");
+    let requirements = root.join(REQUIREMENTS);
     let stamp = venv.join("requirements.sha256");
     let wanted = digest(&requirements)?;
     if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
@@ -320,6 +491,33 @@ fn status(command: &mut Command) -> anyhow::Result<bool> {
     let status = command
         .status()
         .with_context(|| format!("cannot run {program}"))?;
+    Ok(status.success())
+}
+
+/// Runs a command with its output in `log`; whether it exited 0. When it
+/// fails, the last lines of the log are shown.
+fn status_logged(command: &mut Command, log: &Path) -> anyhow::Result<bool> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let file = fs::File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+    let status = command
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .status()
+        .with_context(|| format!("cannot run {program}"))?;
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let warnings = text.lines().filter(|line| line.contains(" WARN ")).count();
+    if status.success() {
+        println!(
+            "  {program}: {warnings} warning(s), log in {}",
+            log.display()
+        );
+    } else {
+        let lines: Vec<&str> = text.lines().collect();
+        for line in &lines[lines.len().saturating_sub(30)..] {
+            println!("  | {line}");
+        }
+        println!("  {program} failed ({status}), log in {}", log.display());
+    }
     Ok(status.success())
 }
 
