@@ -21,7 +21,11 @@
 //! - `openapi-generator-rust`: openapi-generator's `rust` generator, default
 //!   settings, on the 3.1 JSON and the 3.0 form: the crate builds and its
 //!   models parse every example body and what the sandbox answers, and
-//!   write each back as the same JSON (`consumers/openapi-generator/`).
+//!   write each back as the same JSON (`consumers/openapi-generator/`);
+//! - `openapi-generator-python`, `openapi-generator-typescript-fetch`: the
+//!   same bodies through those generators' models (`tsc --strict` on the
+//!   TypeScript), then create, list, retrieve, update and test through the
+//!   generated API against the sandbox.
 //!
 //! Each consumer of another team's generator is a row of the matrix
 //! printed at the end: consumer × document × generate, build, live.
@@ -104,6 +108,11 @@ pub enum Check {
     Schemathesis,
     /// openapi-generator's `rust` generator: build, parse, write back.
     OpenapiGeneratorRust,
+    /// openapi-generator's `python` generator: bodies and five calls.
+    OpenapiGeneratorPython,
+    /// openapi-generator's `typescript-fetch` generator: strict tsc, bodies
+    /// and five calls.
+    OpenapiGeneratorTypescriptFetch,
 }
 
 /// What a run of the task shares: where things are, and the sandbox.
@@ -184,13 +193,15 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
     let needs_python = selected(Check::Yaml)
         || selected(Check::Python)
         || selected(Check::Schemathesis)
-        || selected(Check::OpenapiGeneratorRust);
+        || selected(Check::OpenapiGeneratorRust)
+        || selected(Check::OpenapiGeneratorPython)
+        || selected(Check::OpenapiGeneratorTypescriptFetch);
     let venv = if needs_python {
         python_tools(root)?
     } else {
         work.join("venv")
     };
-    if selected(Check::Typescript) {
+    if selected(Check::Typescript) || selected(Check::OpenapiGeneratorTypescriptFetch) {
         node_tools(root)?;
     }
 
@@ -317,14 +328,31 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
         }
         matrix.push(outcome);
     };
-    if selected(Check::OpenapiGeneratorRust) {
+    type Consumer = fn(&Run, &str) -> anyhow::Result<Outcome>;
+    let generators: [(Check, &str, Consumer); 3] = [
+        (Check::OpenapiGeneratorRust, "rust", openapi_generator::rust),
+        (
+            Check::OpenapiGeneratorPython,
+            "python",
+            openapi_generator::python,
+        ),
+        (
+            Check::OpenapiGeneratorTypescriptFetch,
+            "typescript-fetch",
+            openapi_generator::typescript_fetch,
+        ),
+    ];
+    for (check, generator, consumer) in generators {
+        if !selected(check) {
+            continue;
+        }
         let documents = GENERATOR_DOCUMENTS
             .iter()
             .copied()
             .chain(released.iter().map(String::as_str));
         for document in documents {
-            step(&format!("openapi-generator rust on {document}"));
-            row(openapi_generator::rust(&run, document)?);
+            step(&format!("openapi-generator {generator} on {document}"));
+            row(consumer(&run, document)?);
         }
     }
     runtime.block_on(sandbox.shutdown())?;
@@ -373,6 +401,35 @@ fn matrix_table(matrix: &[Outcome]) -> String {
         ));
     }
     table
+}
+
+/// Makes `project` (which holds generated code) a TypeScript project of
+/// the files of `sources` (a `flow.ts` and its `tsconfig.json`), with the
+/// pinned Node tools of `consumers/typescript`, and compiles it; whether
+/// `tsc` passed.
+fn typescript_project(run: &Run, project: &Path, sources: &Path) -> anyhow::Result<bool> {
+    for entry in fs::read_dir(sources)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            let bytes = fs::read(entry.path())?;
+            let target = project.join(entry.file_name());
+            if fs::read(&target).ok().as_deref() != Some(bytes.as_slice()) {
+                fs::write(&target, bytes)?;
+            }
+        }
+    }
+    // Compiled as CommonJS, whatever a package.json above says.
+    fs::write(project.join("package.json"), "{\"type\": \"commonjs\"}\n")?;
+    let modules = project.join("node_modules");
+    if fs::symlink_metadata(&modules).is_err() {
+        std::os::unix::fs::symlink(run.root.join("consumers/typescript/node_modules"), &modules)
+            .with_context(|| format!("cannot link {}", modules.display()))?;
+    }
+    status(
+        Command::new(run.root.join("consumers/typescript/node_modules/.bin/tsc"))
+            .args(["-p", "."])
+            .current_dir(project),
+    )
 }
 
 fn typescript(root: &Path, base_url: &str, token: &str) -> anyhow::Result<bool> {

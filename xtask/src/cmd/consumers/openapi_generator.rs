@@ -145,3 +145,73 @@ pub fn file_stem(document: &str) -> String {
 pub fn bodies_dir(work: &Path, document: &str) -> PathBuf {
     work.join("bodies").join(file_stem(document))
 }
+
+/// `python`: generate, compile, then the bodies round-trip and the five
+/// operations against the sandbox (`consumers/openapi-generator/python/flow.py`).
+pub fn python(run: &Run, document: &str) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::new("openapi-generator python", document);
+    let out = run
+        .work
+        .join("openapi-generator/python")
+        .join(file_stem(document));
+    outcome.generate = Some(generate(run, "python", &run.root.join(document), &out)?);
+    if outcome.generate != Some(true) {
+        return Ok(outcome);
+    }
+    let python = run.venv.join("bin/python");
+    outcome.build = Some(status(
+        Command::new(&python)
+            .args(["-m", "compileall", "-q"])
+            .arg(out.join("openapi_client")),
+    )?);
+    if outcome.build != Some(true) {
+        return Ok(outcome);
+    }
+    let bodies = run.bodies(document)?;
+    outcome.live = Some(status(
+        Command::new(&python)
+            .arg(run.root.join("consumers/openapi-generator/python/flow.py"))
+            .arg("--client")
+            .arg(&out)
+            .arg("--bodies")
+            .arg(&bodies)
+            .args(["--base-url", &run.base_url, "--token", &run.token]),
+    )?);
+    Ok(outcome)
+}
+
+/// `typescript-fetch`: generate into a small project beside
+/// `consumers/openapi-generator/typescript-fetch/flow.ts`, `tsc --strict`
+/// it, then run the bodies round-trip and the five operations.
+pub fn typescript_fetch(run: &Run, document: &str) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::new("openapi-generator typescript-fetch", document);
+    let project = run
+        .work
+        .join("openapi-generator/typescript-fetch")
+        .join(file_stem(document));
+    let client = project.join("client");
+    outcome.generate = Some(generate(
+        run,
+        "typescript-fetch",
+        &run.root.join(document),
+        &client,
+    )?);
+    if outcome.generate != Some(true) {
+        return Ok(outcome);
+    }
+    let sources = run
+        .root
+        .join("consumers/openapi-generator/typescript-fetch");
+    outcome.build = Some(super::typescript_project(run, &project, &sources)?);
+    if outcome.build != Some(true) {
+        return Ok(outcome);
+    }
+    let bodies = run.bodies(document)?;
+    outcome.live = Some(status(
+        Command::new("node")
+            .arg(project.join("dist/flow.js"))
+            .arg(&bodies)
+            .args([&run.base_url, &run.token]),
+    )?);
+    Ok(outcome)
+}
