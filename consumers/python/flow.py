@@ -197,7 +197,7 @@ def live(document, package, base_url, token):
             body=models.TestConnectionRequest.from_dict({"connection": retrieved.to_dict()}),
         ),
         [200],
-        models.TestConnectionResult,
+        models.ConnectionTestResult,
         "testConnection",
     )
     if tested is not None:

@@ -49,7 +49,7 @@ fn an_unchanged_document_passes() {
 fn a_breaking_change_without_a_major_bump_fails_with_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     let base = write(dir.path(), "base.json", &committed_document());
-    let revision = write(dir.path(), "rev.json", &with_new_system_type("1.2.1"));
+    let revision = write(dir.path(), "rev.json", &with_new_system_type("2.0.1"));
     let output = xtask(&["breaking", "--base", &base, "--revision", &revision]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let shown = format!(
@@ -65,7 +65,7 @@ fn a_breaking_change_without_a_major_bump_fails_with_exit_code_1() {
 fn a_breaking_change_with_a_major_bump_passes_and_reports_json() {
     let dir = tempfile::tempdir().unwrap();
     let base = write(dir.path(), "base.json", &committed_document());
-    let revision = write(dir.path(), "rev.json", &with_new_system_type("2.0.0"));
+    let revision = write(dir.path(), "rev.json", &with_new_system_type("3.0.0"));
     let output = xtask(&[
         "breaking",
         "--base",

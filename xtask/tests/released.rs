@@ -24,6 +24,41 @@ fn every_release_has_a_changelog_entry() {
     }
 }
 
+/// Each entry names every difference today's gate finds between a release
+/// and the one before it (an entry written by an older gate gets the
+/// missing lines by hand, under "Not listed when released").
+#[test]
+fn every_changelog_entry_names_every_difference_with_the_release_before() {
+    let root = workspace_root();
+    let changelog = std::fs::read_to_string(root.join(release::CHANGELOG)).unwrap();
+    let releases = release::releases(&root).unwrap();
+    let read = |path: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(path)).unwrap()).unwrap()
+    };
+    for pair in releases.windows(2) {
+        let heading = format!("## [{}] - ", pair[1].version);
+        let start = changelog.find(&heading).expect("an entry");
+        let entry = &changelog[start..];
+        let entry = &entry[..entry[3..].find("\n## [").map_or(entry.len(), |end| end + 3)];
+        let findings = connections_openapi_tools::breaking::compare(
+            &read(&pair[0].path),
+            &read(&pair[1].path),
+        )
+        .unwrap();
+        let missing: Vec<String> = findings
+            .iter()
+            .map(|f| format!("- {} ({})", f.message, f.rule))
+            .filter(|line| !entry.contains(line.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the entry of {} does not name:\n{}",
+            pair[1].version,
+            missing.join("\n")
+        );
+    }
+}
+
 #[test]
 fn the_contract_is_not_older_than_its_latest_release() {
     let latest = release::latest_release(&workspace_root())

@@ -87,7 +87,7 @@ if (!isConnection(connection)) {
 
     const tested = await client.POST("/v2/connections/testConnection", { body: { connection: fetched } });
     console.log(`  testConnection: ${tested.response.status}`);
-    const result: components["schemas"]["TestConnectionResult"] | undefined = tested.data;
+    const result: components["schemas"]["ConnectionTestResult"] | undefined = tested.data;
     check(tested.response.status === 200 && result !== undefined, `testConnection: ${tested.response.status}`);
     const statusCode = result?.statusCode;
     check(

@@ -109,7 +109,7 @@ async fn a_missing_required_member_is_one_finding() {
         committed(),
         "response_schema_conformance",
         "testConnection",
-        "TestConnectionResult/required",
+        "ConnectionTestResult/required",
     ))
     .await;
 }

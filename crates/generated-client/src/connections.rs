@@ -115,7 +115,7 @@ impl ConnectionsClient {
     pub async fn test_connection(
         &self,
         body: &types::TestConnectionRequest,
-    ) -> Result<ResponseValue<types::TestConnectionResult>, ConnectionsError> {
+    ) -> Result<ResponseValue<types::ConnectionTestResult>, ConnectionsError> {
         self.call(Operation::TestConnection, || {
             self.client.test_connection(body)
         })

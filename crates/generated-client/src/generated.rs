@@ -450,6 +450,46 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i32>,
     }
+    /// What happened when the connection's request was sent.
+    ///
+    /// The docs' example starts `{"statusCode": 202,
+    /// "executionTimeInMilliseconds": 351, "request": {"headers": {...}` and is
+    /// cut off in every public copy. `statusCode` is the **external service's**
+    /// status, not the status of this API call (which is 200). The rest is our
+    /// design: `request` and `response` describe the exchange, headers are
+    /// name → value maps as in the example. **Decision:** when no response was
+    /// received (refused, timed out, refused by policy), `statusCode` is `null`
+    /// and `error` says why, so the result is still a 200 with a clear reason.
+    ///
+    /// **Decision (name, 2.0.0):** this schema was `TestConnectionResult` up
+    /// to 1.1.0. orval, at its default settings, names the response of the
+    /// operation `testConnection` `TestConnectionResult` as well, and its
+    /// output did not compile (a duplicate identifier). No schema is named as
+    /// orval names an operation's types (the operation plus `Result`,
+    /// `Params` or `Body`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ConnectionTestResult {
+        ///Why no response came back, when none did.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        /// How long the exchange took, in milliseconds: 0 to 2^53 − 1
+        /// (9007199254740991), the largest integer every JSON reader,
+        /// JavaScript's included, reads exactly.
+        #[serde(rename = "executionTimeInMilliseconds")]
+        pub execution_time_in_milliseconds: i64,
+        ///The request that was sent.
+        pub request: TestedRequest,
+        ///The response that came back, when one did.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response: ::std::option::Option<TestedResponse>,
+        /// The HTTP status the external service answered with; `null` when it
+        /// gave no HTTP answer.
+        #[serde(
+            rename = "statusCode",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+    }
     /// The error body of every error status (400, 401, 404, 413, 415, 500, 503,
     /// 507).
     ///
@@ -705,39 +745,6 @@ pub mod types {
         ///The connection whose request is sent.
         pub connection: ConnectionInput,
     }
-    /// What happened when the connection's request was sent.
-    ///
-    /// The docs' example starts `{"statusCode": 202,
-    /// "executionTimeInMilliseconds": 351, "request": {"headers": {...}` and is
-    /// cut off in every public copy. `statusCode` is the **external service's**
-    /// status, not the status of this API call (which is 200). The rest is our
-    /// design: `request` and `response` describe the exchange, headers are
-    /// name → value maps as in the example. **Decision:** when no response was
-    /// received (refused, timed out, refused by policy), `statusCode` is `null`
-    /// and `error` says why, so the result is still a 200 with a clear reason.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct TestConnectionResult {
-        ///Why no response came back, when none did.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub error: ::std::option::Option<::std::string::String>,
-        /// How long the exchange took, in milliseconds: 0 to 2^53 − 1
-        /// (9007199254740991), the largest integer every JSON reader,
-        /// JavaScript's included, reads exactly.
-        #[serde(rename = "executionTimeInMilliseconds")]
-        pub execution_time_in_milliseconds: i64,
-        ///The request that was sent.
-        pub request: TestedRequest,
-        ///The response that came back, when one did.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub response: ::std::option::Option<TestedResponse>,
-        /// The HTTP status the external service answered with; `null` when it
-        /// gave no HTTP answer.
-        #[serde(
-            rename = "statusCode",
-            deserialize_with = "::std::option::Option::deserialize"
-        )]
-        pub status_code: ::std::option::Option<i32>,
-    }
     ///The request a connection test sent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TestedRequest {
@@ -797,7 +804,7 @@ pub mod types {
 ///
 /// The Connection REST API (v2) of Sitecore Personalize: create, list, retrieve, update and test connections to external systems. Every request carries an OAuth 2.0 access token (client credentials, from `https://auth.sitecorecloud.io/oauth/token`) as `Authorization: Bearer <token>`. This document is the contract as published by the connections contract workspace; where Sitecore's documentation is silent or contradicts itself, the schema descriptions record the decision taken.
 ///
-/// Version: 1.2.0
+/// Version: 2.0.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -841,7 +848,7 @@ impl Client {
 }
 impl ClientInfo<crate::hooks::RequestPolicy> for Client {
     fn api_version() -> &'static str {
-        "1.2.0"
+        "2.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -1001,7 +1008,7 @@ impl Client {
     pub async fn test_connection<'a>(
         &'a self,
         body: &'a types::TestConnectionRequest,
-    ) -> Result<ResponseValue<types::TestConnectionResult>, Error<types::ErrorBody>> {
+    ) -> Result<ResponseValue<types::ConnectionTestResult>, Error<types::ErrorBody>> {
         let url = format!("{}/v2/connections/testConnection", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map.append(

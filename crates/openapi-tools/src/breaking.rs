@@ -235,6 +235,17 @@ fn display_pointer(pointer: &str) -> &str {
     }
 }
 
+/// `schema` without its own `title` and `description`: what a renamed
+/// schema keeps.
+fn without_descriptions(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("title");
+        object.remove("description");
+    }
+    schema
+}
+
 /// Finds the directions each component schema is used in.
 fn schema_usage(
     document: &Value,
@@ -1053,9 +1064,28 @@ impl<'a> Comparison<'a> {
         let empty: &'static serde_json::Map<String, Value> = &EMPTY;
         let base = schemas(self.base).unwrap_or(empty);
         let revision = schemas(self.revision).unwrap_or(empty);
+        // A schema gone from the base whose content is now under a new
+        // name was renamed: reported once, then compared with its new self.
+        let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, schema) in base.iter().filter(|(n, _)| !revision.contains_key(*n)) {
+            let new_name = revision
+                .iter()
+                .filter(|(n, _)| !base.contains_key(*n))
+                .filter(|(n, _)| !renamed.values().any(|taken| taken == n))
+                .find(|(_, other)| without_descriptions(schema) == without_descriptions(other))
+                .map(|(n, _)| n.as_str());
+            if let Some(new_name) = new_name {
+                renamed.insert(name, new_name);
+            }
+        }
         for (name, schema) in base {
             let pointer = pointer::join("/components/schemas", name);
-            match revision.get(name) {
+            let (revision_name, found) = match (revision.get(name), renamed.get(name.as_str())) {
+                (Some(other), _) => (name.as_str(), Some(other)),
+                (None, Some(new_name)) => (*new_name, revision.get(*new_name)),
+                (None, None) => (name.as_str(), None),
+            };
+            match found {
                 None => self.push(
                     rule::SCHEMA_REMOVED,
                     true,
@@ -1064,6 +1094,18 @@ impl<'a> Comparison<'a> {
                     "/components/schemas",
                 ),
                 Some(other) => {
+                    let revision_pointer = pointer::join("/components/schemas", revision_name);
+                    if revision_name != name {
+                        self.push(
+                            rule::SCHEMA_RENAMED,
+                            true,
+                            format!(
+                                "schema {name} renamed to {revision_name} (the wire is the same; code generated from the name breaks)"
+                            ),
+                            &pointer,
+                            &revision_pointer,
+                        );
+                    }
                     let usage = self.usage.get(name).copied().unwrap_or_default();
                     let usage = if usage.is_unused() {
                         Usage::BOTH
@@ -1071,15 +1113,18 @@ impl<'a> Comparison<'a> {
                         usage
                     };
                     let at = At {
-                        base: pointer.clone(),
-                        revision: pointer,
+                        base: pointer,
+                        revision: revision_pointer,
                         subject: name.clone(),
                     };
                     self.schema(schema, other, &at, usage)?;
                 }
             }
         }
-        for name in revision.keys().filter(|n| !base.contains_key(*n)) {
+        for name in revision
+            .keys()
+            .filter(|n| !base.contains_key(*n) && !renamed.values().any(|r| r == n))
+        {
             self.push(
                 rule::SCHEMA_ADDED,
                 false,

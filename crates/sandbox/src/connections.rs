@@ -11,7 +11,7 @@ use axum::{
 };
 use chrono::{SubsecRound, Utc};
 use connections_spec::{
-    Auth, Connection, ConnectionInput, FieldError, TestConnectionRequest, TestConnectionResult,
+    Auth, Connection, ConnectionInput, ConnectionTestResult, FieldError, TestConnectionRequest,
 };
 use futures_util::StreamExt;
 
@@ -367,7 +367,7 @@ pub async fn test(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<TestConnectionResult>, ApiError> {
+) -> Result<Json<ConnectionTestResult>, ApiError> {
     let request: TestConnectionRequest =
         read_json(state.schemas(), "TestConnectionRequest", &headers, body).await?;
     refuse_framing_headers(&request.connection, "/connection")?;

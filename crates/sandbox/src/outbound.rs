@@ -23,7 +23,7 @@ use std::{
 };
 
 use connections_spec::{
-    Auth, ConnectionInput, NameValue, TestConnectionResult, TestedRequest, TestedResponse,
+    Auth, ConnectionInput, ConnectionTestResult, NameValue, TestedRequest, TestedResponse,
 };
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use url::{Host, Url};
@@ -64,7 +64,7 @@ pub async fn test_connection(
     connection: &ConnectionInput,
     stored_secret: Option<String>,
     policy: OutboundPolicy,
-) -> TestConnectionResult {
+) -> ConnectionTestResult {
     let started = Instant::now();
     let placeholders =
         Placeholders::from_mappings(connection.input_mappings.as_deref().unwrap_or_default());
@@ -75,14 +75,14 @@ pub async fn test_connection(
         .await;
     let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match outcome {
-        Ok((status, response, error)) => TestConnectionResult {
+        Ok((status, response, error)) => ConnectionTestResult {
             status_code: Some(status),
             execution_time_in_milliseconds: elapsed,
             request: reported,
             response: Some(response),
             error,
         },
-        Err(error) => TestConnectionResult {
+        Err(error) => ConnectionTestResult {
             status_code: None,
             execution_time_in_milliseconds: elapsed,
             request: reported,

@@ -11,8 +11,8 @@ use schemars::{JsonSchema, schema_for};
 use serde_json::{Value, json};
 
 use crate::{
-    Connection, ConnectionInput, ConnectionList, ErrorBody, TestConnectionRequest,
-    TestConnectionResult,
+    Connection, ConnectionInput, ConnectionList, ConnectionTestResult, ErrorBody,
+    TestConnectionRequest,
     examples::{ALL, Placement},
 };
 
@@ -50,8 +50,8 @@ fn validators_for(operation_id: &str, placement: Placement) -> (&'static str, Va
             ("ConnectionList", schemars_validator::<ConnectionList>())
         }
         ("testConnection", Placement::Response(200)) => (
-            "TestConnectionResult",
-            schemars_validator::<TestConnectionResult>(),
+            "ConnectionTestResult",
+            schemars_validator::<ConnectionTestResult>(),
         ),
         (_, Placement::Response(s)) if s >= 400 => ("ErrorBody", schemars_validator::<ErrorBody>()),
         (_, Placement::Response(_)) => ("Connection", schemars_validator::<Connection>()),

@@ -19,7 +19,7 @@ use crate::{
     examples::{self, Placement},
     list::{ConnectionList, Link},
     operations,
-    test_connection::{TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse},
+    test_connection::{ConnectionTestResult, TestConnectionRequest, TestedRequest, TestedResponse},
 };
 
 /// The contract's semantic version, written to `info.version`: this
@@ -65,7 +65,7 @@ pub const SECURITY_SCHEME: &str = "bearerAuth";
     components(schemas(
         Connection, ConnectionInput, ConnectionList, Link, Auth, OutboundRequest,
         RequestType, SystemType, NameValue, InputMapping, OutputMapping, MappingType,
-        TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse, ErrorBody,
+        TestConnectionRequest, ConnectionTestResult, TestedRequest, TestedResponse, ErrorBody,
         FieldError,
     )),
     tags((name = "Connections", description = "Connections let Sitecore Personalize call external systems: \
@@ -192,7 +192,7 @@ fn name_enum_values(
 
 /// The component names of the variants of `Auth`, by `authType` value.
 ///
-/// **Decision (tagged union, 1.1.0; no `discriminator` since 1.2.0):**
+/// **Decision (tagged union, 1.1.0; no `discriminator` since 2.0.0):**
 /// `Auth` is a `oneOf` of named component schemas (`AuthNone`,
 /// `AuthOAuth`, each with a title), so generators produce named types.
 /// Each variant requires `authType` and allows it one value, so exactly one

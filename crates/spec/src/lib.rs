@@ -3,7 +3,7 @@
 //! This crate is the single source of truth of the contract: the serde
 //! types of every body the API sends or receives ([`Connection`],
 //! [`ConnectionInput`], [`ConnectionList`], [`TestConnectionRequest`],
-//! [`TestConnectionResult`], [`ErrorBody`]), the operations
+//! [`ConnectionTestResult`], [`ErrorBody`]), the operations
 //! ([`operations`]), security and servers, and the documented examples
 //! ([`examples`]). [`document`] assembles them into the OpenAPI 3.1
 //! document that is committed under `openapi/`, from which the typed
@@ -34,7 +34,7 @@ pub use document::{ApiDoc, CONTRACT_VERSION, openapi};
 pub use error::{ErrorBody, FieldError};
 pub use list::{ConnectionList, DEFAULT_LIMIT, Link, ListQuery, MAX_LIMIT, MIN_LIMIT};
 pub use test_connection::{
-    TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse,
+    ConnectionTestResult, TestConnectionRequest, TestedRequest, TestedResponse,
 };
 
 /// The largest value of every unbounded count or duration of the contract:

@@ -20,8 +20,8 @@
 #![allow(dead_code)]
 
 use crate::{
-    Connection, ConnectionInput, ConnectionList, ErrorBody, TestConnectionRequest,
-    TestConnectionResult, list::ListQuery,
+    Connection, ConnectionInput, ConnectionList, ConnectionTestResult, ErrorBody,
+    TestConnectionRequest, list::ListQuery,
 };
 
 /// The tag every Connection operation carries.
@@ -139,7 +139,7 @@ fn update_connection() {}
         input mappings, and reports what came back. `statusCode` in the result is the external service's status.",
     request_body(content = TestConnectionRequest, content_type = "application/json", description = "The connection to test, as retrieved."),
     responses(
-        (status = 200, description = "The outcome of the test request.", body = TestConnectionResult, content_type = "application/json"),
+        (status = 200, description = "The outcome of the test request.", body = ConnectionTestResult, content_type = "application/json"),
         (status = 400, description = "Validation failed; the body says which field.", body = ErrorBody, content_type = "application/json"),
         (status = 401, description = "Missing, malformed or expired access token.", body = ErrorBody, content_type = "application/json"),
         (status = 413, description = "The request body is larger than the server accepts.", body = ErrorBody, content_type = "application/json"),

@@ -31,10 +31,17 @@ pub struct TestConnectionRequest {
 /// name → value maps as in the example. **Decision:** when no response was
 /// received (refused, timed out, refused by policy), `statusCode` is `null`
 /// and `error` says why, so the result is still a 200 with a clear reason.
+///
+/// **Decision (name, 2.0.0):** this schema was `TestConnectionResult` up
+/// to 1.1.0. orval, at its default settings, names the response of the
+/// operation `testConnection` `TestConnectionResult` as well, and its
+/// output did not compile (a duplicate identifier). No schema is named as
+/// orval names an operation's types (the operation plus `Result`,
+/// `Params` or `Body`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct TestConnectionResult {
+pub struct ConnectionTestResult {
     /// The HTTP status the external service answered with; `null` when it
     /// gave no HTTP answer.
     #[schema(required = true, minimum = 100, maximum = 599)]

@@ -4,7 +4,7 @@
 mod common;
 
 use connections_spec::{
-    Auth, Connection, ConnectionInput, MappingType, TestConnectionResult, document::AUTH_VARIANTS,
+    Auth, Connection, ConnectionInput, ConnectionTestResult, MappingType, document::AUTH_VARIANTS,
     examples::ALL,
 };
 use serde_json::{Value, json};
@@ -216,14 +216,14 @@ fn missing_required_fields_and_wrong_types_name_the_field() {
 #[test]
 fn test_result_status_code_is_required_but_nullable() {
     let document = common::document();
-    let schema = &document["components"]["schemas"]["TestConnectionResult"];
+    let schema = &document["components"]["schemas"]["ConnectionTestResult"];
     assert!(
         schema["required"]
             .as_array()
             .unwrap()
             .contains(&json!("statusCode"))
     );
-    let result: TestConnectionResult = serde_json::from_value(json!({
+    let result: ConnectionTestResult = serde_json::from_value(json!({
         "statusCode": null, "executionTimeInMilliseconds": 3, "request": {"headers": {}}, "error": "refused"
     }))
     .unwrap();
@@ -429,6 +429,35 @@ fn auth_is_a_one_of_of_named_variants_without_a_discriminator() {
             assert_eq!(errors.is_empty(), other == name, "{sample} against {other}");
         }
     }
+}
+
+#[test]
+fn no_schema_is_named_as_a_generator_names_an_operations_types() {
+    // orval (default settings) writes `<Operation>Result`, `<Operation>Params`
+    // and `<Operation>Body` beside the schemas: 1.1.0's
+    // `TestConnectionResult` collided with the result of `testConnection`.
+    let document = common::document();
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    let mut operations = 0;
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let Some(id) = operation["operationId"].as_str() else {
+                continue;
+            };
+            operations += 1;
+            let mut pascal = id.to_string();
+            pascal[..1].make_ascii_uppercase();
+            for suffix in ["Result", "Params", "Body"] {
+                let name = format!("{pascal}{suffix}");
+                assert!(
+                    !schemas.contains_key(&name),
+                    "schema {name} collides with {id}"
+                );
+            }
+        }
+    }
+    assert_eq!(operations, 5);
+    assert!(schemas.contains_key("ConnectionTestResult"));
 }
 
 #[test]

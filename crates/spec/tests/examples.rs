@@ -4,8 +4,8 @@
 mod common;
 
 use connections_spec::{
-    Connection, ConnectionInput, ConnectionList, ErrorBody, TestConnectionRequest,
-    TestConnectionResult,
+    Connection, ConnectionInput, ConnectionList, ConnectionTestResult, ErrorBody,
+    TestConnectionRequest,
     examples::{ALL, DocExample, Placement, Provenance},
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -30,7 +30,7 @@ fn schema_of(example: &DocExample) -> &'static str {
         ("createConnection" | "updateConnection", Placement::Request) => "ConnectionInput",
         ("testConnection", Placement::Request) => "TestConnectionRequest",
         ("retrieveConnections", Placement::Response(200)) => "ConnectionList",
-        ("testConnection", Placement::Response(200)) => "TestConnectionResult",
+        ("testConnection", Placement::Response(200)) => "ConnectionTestResult",
         (_, Placement::Response(status)) if status >= 400 => "ErrorBody",
         (_, Placement::Response(_)) => "Connection",
         (op, placement) => panic!("no schema known for {op} {placement:?}"),
@@ -44,7 +44,7 @@ fn every_example_round_trips_through_its_rust_type() {
             "ConnectionInput" => round_trip::<ConnectionInput>(example),
             "TestConnectionRequest" => round_trip::<TestConnectionRequest>(example),
             "ConnectionList" => round_trip::<ConnectionList>(example),
-            "TestConnectionResult" => round_trip::<TestConnectionResult>(example),
+            "ConnectionTestResult" => round_trip::<ConnectionTestResult>(example),
             "ErrorBody" => round_trip::<ErrorBody>(example),
             "Connection" => round_trip::<Connection>(example),
             other => panic!("unhandled schema {other}"),

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
 use connections_spec::{
-    Auth, Connection, ConnectionInput, ConnectionList, ErrorBody, FieldError, InputMapping, Link,
-    MappingType, NameValue, OutboundRequest, OutputMapping, RequestType, SystemType,
-    TestConnectionRequest, TestConnectionResult, TestedRequest, TestedResponse,
+    Auth, Connection, ConnectionInput, ConnectionList, ConnectionTestResult, ErrorBody, FieldError,
+    InputMapping, Link, MappingType, NameValue, OutboundRequest, OutputMapping, RequestType,
+    SystemType, TestConnectionRequest, TestedRequest, TestedResponse,
 };
 use serde_json::{Value, json};
 
@@ -149,8 +149,8 @@ fn samples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
-            "TestConnectionResult",
-            json!(TestConnectionResult {
+            "ConnectionTestResult",
+            json!(ConnectionTestResult {
                 status_code: Some(202),
                 execution_time_in_milliseconds: 351,
                 request: TestedRequest {
@@ -168,8 +168,8 @@ fn samples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
-            "TestConnectionResult",
-            json!(TestConnectionResult {
+            "ConnectionTestResult",
+            json!(ConnectionTestResult {
                 status_code: None,
                 execution_time_in_milliseconds: 5,
                 request: TestedRequest {

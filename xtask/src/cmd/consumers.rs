@@ -113,6 +113,8 @@ pub enum Check {
     /// openapi-generator's `typescript-fetch` generator: strict tsc, bodies
     /// and five calls.
     OpenapiGeneratorTypescriptFetch,
+    /// orval's default (axios) client: strict tsc and five calls.
+    Orval,
 }
 
 /// What a run of the task shares: where things are, and the sandbox.
@@ -201,7 +203,10 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
     } else {
         work.join("venv")
     };
-    if selected(Check::Typescript) || selected(Check::OpenapiGeneratorTypescriptFetch) {
+    if selected(Check::Typescript)
+        || selected(Check::OpenapiGeneratorTypescriptFetch)
+        || selected(Check::Orval)
+    {
         node_tools(root)?;
     }
 
@@ -355,6 +360,16 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
             row(consumer(&run, document)?);
         }
     }
+    if selected(Check::Orval) {
+        let documents = GENERATOR_DOCUMENTS
+            .iter()
+            .copied()
+            .chain(released.iter().map(String::as_str));
+        for document in documents {
+            step(&format!("orval on {document}"));
+            row(orval(&run, document)?);
+        }
+    }
     runtime.block_on(sandbox.shutdown())?;
     if !matrix.is_empty() {
         println!();
@@ -401,6 +416,48 @@ fn matrix_table(matrix: &[Outcome]) -> String {
         ));
     }
     table
+}
+
+/// orval, default settings (`--input`, `--output`; its axios client), on
+/// `document`: generate, `tsc --strict` with `consumers/orval/flow.ts`,
+/// then the five operations against the sandbox.
+fn orval(run: &Run, document: &str) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::new("orval", document);
+    let project = run
+        .work
+        .join("orval")
+        .join(openapi_generator::file_stem(document));
+    let client = project.join("client");
+    let _ = fs::remove_dir_all(&client);
+    fs::create_dir_all(&project)?;
+    outcome.generate = Some(status_logged(
+        Command::new(
+            run.root
+                .join("consumers/typescript/node_modules/.bin/orval"),
+        )
+        .arg("--input")
+        .arg(run.root.join(document))
+        .arg("--output")
+        .arg(client.join("api.ts")),
+        &project.join("orval.log"),
+    )?);
+    if outcome.generate != Some(true) {
+        return Ok(outcome);
+    }
+    outcome.build = Some(typescript_project(
+        run,
+        &project,
+        &run.root.join("consumers/orval"),
+    )?);
+    if outcome.build != Some(true) {
+        return Ok(outcome);
+    }
+    outcome.live = Some(status(
+        Command::new("node")
+            .arg(project.join("dist/flow.js"))
+            .args([&run.base_url, &run.token]),
+    )?);
+    Ok(outcome)
 }
 
 /// Makes `project` (which holds generated code) a TypeScript project of

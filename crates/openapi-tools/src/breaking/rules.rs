@@ -142,6 +142,8 @@ rules! {
         "A response media type is newly documented.";
     SCHEMA_REMOVED = "schema-removed", Removed, Breaking,
         "A component schema was removed: generated clients lose the type.";
+    SCHEMA_RENAMED = "schema-renamed", Changed, Breaking,
+        "A component schema has a new name and the same content (descriptions aside): the wire is the same, but generated clients name the type anew, so code that names it breaks.";
     SCHEMA_ADDED = "schema-added", Added, NonBreaking,
         "A new component schema.";
     PROPERTY_REMOVED = "property-removed", Removed, Breaking,

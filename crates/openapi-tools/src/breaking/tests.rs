@@ -1239,6 +1239,52 @@ fn references_to_renamed_components_are_followed() {
 }
 
 #[test]
+fn a_schema_renamed_with_the_same_content_is_one_breaking_rename() {
+    // `Res` renamed `Thing`, only its description changed: the wire is the
+    // same, generated code loses the name.
+    let findings = diff(|d| {
+        let mut thing = d.pointer("/components/schemas/Res").unwrap().clone();
+        thing["description"] = json!("renamed");
+        remove(d, "/components/schemas/Res");
+        set(d, "/components/schemas/Thing", thing);
+        set(
+            d,
+            "/paths/~1things/post/responses/201/content/application~1json/schema/$ref",
+            json!("#/components/schemas/Thing"),
+        );
+        set(
+            d,
+            "/paths/~1things/get/responses/200/content/application~1json/schema/items/$ref",
+            json!("#/components/schemas/Thing"),
+        );
+    });
+    let renamed: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.rule == rule::SCHEMA_RENAMED.id)
+        .collect();
+    assert_eq!(renamed.len(), 1, "{findings:#?}");
+    assert!(renamed[0].breaking);
+    assert_eq!(renamed[0].base_pointer, "/components/schemas/Res");
+    assert_eq!(renamed[0].revision_pointer, "/components/schemas/Thing");
+    assert!(
+        renamed[0].message.contains("Res renamed to Thing"),
+        "{}",
+        renamed[0].message
+    );
+    for gone in [rule::SCHEMA_REMOVED.id, rule::SCHEMA_ADDED.id] {
+        assert!(!findings.iter().any(|f| f.rule == gone), "{findings:#?}");
+    }
+    // The only other difference is the description.
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.rule != rule::SCHEMA_RENAMED.id)
+            .all(|f| !f.breaking),
+        "{findings:#?}"
+    );
+}
+
+#[test]
 fn an_unknown_reference_is_an_error_naming_it() {
     let before = api();
     let mut after = before.clone();

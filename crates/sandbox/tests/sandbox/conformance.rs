@@ -60,7 +60,7 @@ async fn every_response_body_validates_against_its_schema() {
         )
         .await;
     assert_eq!(answered.body["statusCode"], 202);
-    assert_conforms(&contract, "TestConnectionResult", &answered.body);
+    assert_conforms(&contract, "ConnectionTestResult", &answered.body);
     let failed = raw
         .post_json(
             "/v2/connections/testConnection",
@@ -68,7 +68,7 @@ async fn every_response_body_validates_against_its_schema() {
         )
         .await;
     assert!(failed.body["statusCode"].is_null());
-    assert_conforms(&contract, "TestConnectionResult", &failed.body);
+    assert_conforms(&contract, "ConnectionTestResult", &failed.body);
 
     for error in [
         raw.call_with_auth("GET", "/v2/connections", None, None, None)

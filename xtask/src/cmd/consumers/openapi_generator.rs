@@ -103,6 +103,11 @@ pub fn rust(run: &Run, document: &str) -> anyhow::Result<Outcome> {
         &out.join("examples/roundtrip.rs"),
         &fs::read(run.root.join(RUST_ROUNDTRIP))?,
     )?;
+    let schemas = body_schemas(&run.root.join(document))?;
+    put(
+        &out.join("examples/schemas.rs"),
+        format!("schemas!({});\n", schemas.join(", ")).as_bytes(),
+    )?;
     let lock = out.join("Cargo.lock");
     if !lock.exists() {
         fs::copy(run.root.join(RUST_LOCK), &lock)
@@ -131,6 +136,39 @@ pub fn rust(run: &Run, document: &str) -> anyhow::Result<Outcome> {
         Command::new(target.join("debug/examples/roundtrip")).arg(bodies),
     )?);
     Ok(outcome)
+}
+
+/// The component schemas the JSON bodies of `document`'s operations are
+/// documented with (requests and responses), sorted.
+fn body_schemas(document: &Path) -> anyhow::Result<Vec<String>> {
+    let text = fs::read_to_string(document)
+        .with_context(|| format!("cannot read {}", document.display()))?;
+    let document: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", document.display()))?;
+    let mut names = std::collections::BTreeSet::new();
+    let operations = document["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|item| item.values());
+    for operation in operations {
+        let request = operation.pointer("/requestBody/content/application~1json/schema/$ref");
+        let responses = operation["responses"]
+            .as_object()
+            .into_iter()
+            .flat_map(|responses| responses.values())
+            .map(|response| response.pointer("/content/application~1json/schema/$ref"));
+        for reference in std::iter::once(request).chain(responses).flatten() {
+            if let Some(name) = reference
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                names.insert(name.to_string());
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
 }
 
 /// `connections-1.0.0` for `openapi/released/connections-1.0.0.json`.
