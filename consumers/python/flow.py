@@ -197,7 +197,8 @@ def live(document, package, base_url, token):
             body=models.TestConnectionRequest.from_dict({"connection": retrieved.to_dict()}),
         ),
         [200],
-        models.ConnectionTestResult,
+        # Named TestConnectionResult before 2.0.0 (released documents).
+        getattr(models, "ConnectionTestResult", None) or models.TestConnectionResult,
         "testConnection",
     )
     if tested is not None:

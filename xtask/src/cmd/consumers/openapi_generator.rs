@@ -13,7 +13,11 @@ use std::{
 
 use anyhow::Context as _;
 
-use super::{Outcome, Run, status, status_logged};
+use super::{
+    Run,
+    matrix::{Outcome, Phase},
+    tools::{Show, capture, digest, path_with, put},
+};
 
 /// The generated crate's program that round-trips bodies
 /// (`consumers/openapi-generator/rust/roundtrip.rs`).
@@ -23,72 +27,76 @@ const RUST_LOCK: &str = "consumers/openapi-generator/rust/Cargo.lock";
 
 /// The pinned version, read from `consumers/python/requirements.txt`.
 fn version(root: &Path) -> anyhow::Result<String> {
-    let requirements = fs::read_to_string(root.join(super::REQUIREMENTS))?;
+    let requirements = fs::read_to_string(root.join(super::tools::REQUIREMENTS))?;
     requirements
         .lines()
         .find_map(|line| line.trim().strip_prefix("openapi-generator-cli=="))
         .map(str::to_string)
-        .with_context(|| format!("{} does not pin openapi-generator-cli", super::REQUIREMENTS))
+        .with_context(|| {
+            format!(
+                "{} does not pin openapi-generator-cli",
+                super::tools::REQUIREMENTS
+            )
+        })
 }
 
 /// Runs `generator` on `document` into `out` unless `out` holds its output
-/// already; whether it generated. The generator's log is kept in
-/// `out.log` (shown when it fails).
-pub fn generate(run: &Run, generator: &str, document: &Path, out: &Path) -> anyhow::Result<bool> {
+/// already. The generator's log is kept in `out.log` (its end shown when
+/// it fails).
+pub fn generate(
+    run: &Run,
+    generator: &str,
+    document: &Path,
+    out: &Path,
+) -> anyhow::Result<super::tools::Ran> {
     let stamp_file = out.with_extension("stamp");
     let stamp = format!(
         "{}\n{generator}\n{}\n",
-        super::digest(document)?,
+        digest(document)?,
         version(&run.root)?
     );
     if out.exists() && fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str()) {
         println!("  {generator}: {} is up to date", out.display());
-        return Ok(true);
+        return Ok(super::tools::Ran {
+            passed: true,
+            hit: None,
+        });
     }
     let _ = fs::remove_dir_all(out);
     let _ = fs::remove_file(&stamp_file);
     if let Some(parent) = out.parent() {
         fs::create_dir_all(parent)?;
     }
-    let generated = status_logged(
+    let generated = capture(
         Command::new(run.venv.join("bin/openapi-generator-cli"))
             .arg("generate")
             .arg("-i")
             .arg(document)
             .args(["-g", generator, "-o"])
             .arg(out)
-            .env("PATH", super::path_with(&run.venv.join("bin"))),
+            .env("PATH", path_with(&run.venv.join("bin"))),
         &out.with_extension("log"),
+        Show::Quiet,
     )?;
-    if generated {
+    if generated.passed {
         fs::write(&stamp_file, stamp)?;
     }
     Ok(generated)
-}
-
-/// Writes `bytes` to `path` unless it holds them already (so cargo sees
-/// no change).
-fn put(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if fs::read(path).ok().as_deref() != Some(bytes) {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
 }
 
 /// `rust`: generate, `cargo build` (its default features), then every
 /// example body of `document` and what the sandbox answers parse into its
 /// models and write back as the same JSON.
 pub fn rust(run: &Run, document: &str) -> anyhow::Result<Outcome> {
-    let mut outcome = Outcome::new("openapi-generator rust", document);
+    let mut outcome = Outcome::new("openapi-generator `rust`", document);
     let out = run
         .work
         .join("openapi-generator/rust")
         .join(file_stem(document));
-    outcome.generate = Some(generate(run, "rust", &run.root.join(document), &out)?);
-    if outcome.generate != Some(true) {
+    if !outcome.record(
+        Phase::Generate,
+        generate(run, "rust", &run.root.join(document), &out)?,
+    ) {
         return Ok(outcome);
     }
     // The generated crate is its own workspace (it lies under ours), with
@@ -114,7 +122,7 @@ pub fn rust(run: &Run, document: &str) -> anyhow::Result<Outcome> {
             .with_context(|| format!("cannot copy {RUST_LOCK}"))?;
     }
     let target = run.work.join("openapi-generator/rust-target");
-    outcome.build = Some(status(
+    let built = capture(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .args([
                 "build",
@@ -127,14 +135,19 @@ pub fn rust(run: &Run, document: &str) -> anyhow::Result<Outcome> {
             .env("CARGO_TARGET_DIR", &target)
             // Their code's lints are theirs to mind.
             .env("RUSTFLAGS", "--cap-lints=allow"),
-    )?);
-    if outcome.build != Some(true) {
+        &out.with_extension("build.log"),
+        Show::All,
+    )?;
+    if !outcome.record(Phase::Build, built) {
         return Ok(outcome);
     }
     let bodies = run.bodies(document)?;
-    outcome.live = Some(status(
+    let parsed = capture(
         Command::new(target.join("debug/examples/roundtrip")).arg(bodies),
-    )?);
+        &out.with_extension("live.log"),
+        Show::All,
+    )?;
+    outcome.record(Phase::Live, parsed);
     Ok(outcome)
 }
 
@@ -184,29 +197,35 @@ pub fn bodies_dir(work: &Path, document: &str) -> PathBuf {
     work.join("bodies").join(file_stem(document))
 }
 
-/// `python`: generate, compile, then the bodies round-trip and the five
-/// operations against the sandbox (`consumers/openapi-generator/python/flow.py`).
+/// `python`: generate, compile and import, then the bodies round-trip and
+/// the five operations against the sandbox
+/// (`consumers/openapi-generator/python/flow.py`).
 pub fn python(run: &Run, document: &str) -> anyhow::Result<Outcome> {
-    let mut outcome = Outcome::new("openapi-generator python", document);
+    let mut outcome = Outcome::new("openapi-generator `python`", document);
     let out = run
         .work
         .join("openapi-generator/python")
         .join(file_stem(document));
-    outcome.generate = Some(generate(run, "python", &run.root.join(document), &out)?);
-    if outcome.generate != Some(true) {
+    if !outcome.record(
+        Phase::Generate,
+        generate(run, "python", &run.root.join(document), &out)?,
+    ) {
         return Ok(outcome);
     }
     let python = run.venv.join("bin/python");
-    outcome.build = Some(status(
+    // Compiled, then imported: an import runs the models' class bodies.
+    let built = capture(
         Command::new(&python)
-            .args(["-m", "compileall", "-q"])
-            .arg(out.join("openapi_client")),
-    )?);
-    if outcome.build != Some(true) {
+            .args(["-c", PYTHON_BUILD])
+            .current_dir(&out),
+        &out.with_extension("build.log"),
+        Show::All,
+    )?;
+    if !outcome.record(Phase::Build, built) {
         return Ok(outcome);
     }
     let bodies = run.bodies(document)?;
-    outcome.live = Some(status(
+    let flow = capture(
         Command::new(&python)
             .arg(run.root.join("consumers/openapi-generator/python/flow.py"))
             .arg("--client")
@@ -214,42 +233,53 @@ pub fn python(run: &Run, document: &str) -> anyhow::Result<Outcome> {
             .arg("--bodies")
             .arg(&bodies)
             .args(["--base-url", &run.base_url, "--token", &run.token]),
-    )?);
+        &out.with_extension("live.log"),
+        Show::All,
+    )?;
+    outcome.record(Phase::Live, flow);
     Ok(outcome)
 }
+
+/// Compiles every module of the generated package, then imports it.
+const PYTHON_BUILD: &str = "import compileall, sys
+ok = compileall.compile_dir('openapi_client', quiet=1)
+import openapi_client
+sys.exit(0 if ok else 1)";
 
 /// `typescript-fetch`: generate into a small project beside
 /// `consumers/openapi-generator/typescript-fetch/flow.ts`, `tsc --strict`
 /// it, then run the bodies round-trip and the five operations.
 pub fn typescript_fetch(run: &Run, document: &str) -> anyhow::Result<Outcome> {
-    let mut outcome = Outcome::new("openapi-generator typescript-fetch", document);
+    let mut outcome = Outcome::new("openapi-generator `typescript-fetch`", document);
     let project = run
         .work
         .join("openapi-generator/typescript-fetch")
         .join(file_stem(document));
     let client = project.join("client");
-    outcome.generate = Some(generate(
-        run,
-        "typescript-fetch",
-        &run.root.join(document),
-        &client,
-    )?);
-    if outcome.generate != Some(true) {
+    if !outcome.record(
+        Phase::Generate,
+        generate(run, "typescript-fetch", &run.root.join(document), &client)?,
+    ) {
         return Ok(outcome);
     }
     let sources = run
         .root
         .join("consumers/openapi-generator/typescript-fetch");
-    outcome.build = Some(super::typescript_project(run, &project, &sources)?);
-    if outcome.build != Some(true) {
+    if !outcome.record(
+        Phase::Build,
+        super::node::typescript_project(run, &project, &sources)?,
+    ) {
         return Ok(outcome);
     }
     let bodies = run.bodies(document)?;
-    outcome.live = Some(status(
+    let flow = capture(
         Command::new("node")
             .arg(project.join("dist/flow.js"))
             .arg(&bodies)
             .args([&run.base_url, &run.token]),
-    )?);
+        &project.join("live.log"),
+        Show::All,
+    )?;
+    outcome.record(Phase::Live, flow);
     Ok(outcome)
 }
