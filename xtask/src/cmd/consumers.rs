@@ -334,6 +334,14 @@ pub fn run(root: &Path, options: Args) -> anyhow::Result<ExitCode> {
             matrix.push(outcome);
         }
     }
+    if selected(Check::OpenapiGeneratorRust) {
+        let document = "openapi/connections.json";
+        step("openapi-generator: its `Failed to get the schema name` warning is its own");
+        record(
+            "openapi-generator's warnings".into(),
+            openapi_generator::warnings_are_its_own(&run, document)?,
+        );
+    }
     if selected(Check::Schemathesis) {
         step(&format!(
             "schemathesis: {} against the sandbox",

@@ -283,3 +283,53 @@ pub fn typescript_fetch(run: &Run, document: &str) -> anyhow::Result<Outcome> {
     outcome.record(Phase::Live, flow);
     Ok(outcome)
 }
+
+/// The warning openapi-generator 7.26.0 prints for every document with a
+/// named response example.
+const NAMED_EXAMPLE_WARNING: &str = "Failed to get the schema name: null";
+
+/// Whether every `Failed to get the schema name` warning the generator
+/// gave on `document` (its `rust` log) is one it also gives on
+/// `consumers/openapi-generator/named-example.json`, a document of one
+/// operation with one named response example: the generator's own, not a
+/// defect of ours.
+pub fn warnings_are_its_own(run: &Run, document: &str) -> anyhow::Result<bool> {
+    let log = run
+        .work
+        .join("openapi-generator/rust")
+        .join(file_stem(document))
+        .with_extension("log");
+    let ours =
+        fs::read_to_string(&log).with_context(|| format!("cannot read {}", log.display()))?;
+    let ours: std::collections::BTreeSet<&str> = ours
+        .lines()
+        .filter_map(|line| {
+            line.split_once("Failed to get the schema name")
+                .map(|(_, rest)| rest)
+        })
+        .collect();
+    if ours.is_empty() {
+        println!("  no `Failed to get the schema name` warning");
+        return Ok(true);
+    }
+    let minimal = run.work.join("openapi-generator/rust/named-example");
+    let ran = generate(
+        run,
+        "rust",
+        &run.root
+            .join("consumers/openapi-generator/named-example.json"),
+        &minimal,
+    )?;
+    let theirs = fs::read_to_string(minimal.with_extension("log")).unwrap_or_default();
+    let own = ran.passed && ours.len() == 1 && theirs.contains(NAMED_EXAMPLE_WARNING);
+    println!(
+        "  {document}: warned `Failed to get the schema name{}`; a document with one named response example: {}",
+        ours.iter().copied().collect::<Vec<_>>().join("`, `"),
+        if theirs.contains(NAMED_EXAMPLE_WARNING) {
+            "the same warning"
+        } else {
+            "no warning"
+        }
+    );
+    Ok(own)
+}
