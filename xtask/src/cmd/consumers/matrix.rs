@@ -95,7 +95,11 @@ impl Outcome {
     }
 }
 
-/// The matrix as a Markdown table.
+/// The settings other than its defaults that a consumer needs: (consumer,
+/// setting, why). None remain; the README says so under the table.
+pub const NON_DEFAULT_SETTINGS: &[(&str, &str, &str)] = &[];
+
+/// The matrix as a Markdown table, with the non-default settings below it.
 pub fn table(matrix: &[Outcome]) -> String {
     let cell = |phase: Option<bool>| match phase {
         Some(true) => "passed",
@@ -119,7 +123,7 @@ pub fn table(matrix: &[Outcome]) -> String {
         let hit = outcome
             .hit
             .as_deref()
-            .map(|hit| format!("`{}`", hit.replace(['|', '`'], "'")))
+            .map(|hit| format!("`{}`", hit.replace('|', "/").replace('`', "'")))
             .unwrap_or_default();
         table.push_str(&format!(
             "| {} | {document} | {} | {} | {} | {hit} |\n",
@@ -128,6 +132,15 @@ pub fn table(matrix: &[Outcome]) -> String {
             cell(outcome.build),
             cell(outcome.live),
         ));
+    }
+    table.push('\n');
+    if NON_DEFAULT_SETTINGS.is_empty() {
+        table.push_str("Settings other than a consumer's defaults: none is needed.\n");
+    } else {
+        table.push_str("Settings other than a consumer's defaults:\n\n");
+        for (consumer, setting, why) in NON_DEFAULT_SETTINGS {
+            table.push_str(&format!("- {consumer}: `{setting}`: {why}\n"));
+        }
     }
     table
 }
@@ -161,4 +174,64 @@ pub fn readme_rows(readme: &str) -> Vec<(String, String)> {
             Some((cells.get(1)?.to_string(), document.to_string()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_says_each_phase_and_what_a_user_hits() {
+        let mut current = Outcome::new("orval (axios client)", "openapi/connections.json");
+        for phase in [Phase::Generate, Phase::Build, Phase::Live] {
+            current.record(
+                phase,
+                Ran {
+                    passed: true,
+                    hit: None,
+                },
+            );
+        }
+        let mut released = Outcome::new(
+            "orval (axios client)",
+            "openapi/released/connections-1.1.0.json",
+        );
+        released.record(
+            Phase::Generate,
+            Ran {
+                passed: true,
+                hit: None,
+            },
+        );
+        released.fail(
+            Phase::Build,
+            "api.ts: error TS2300: Duplicate identifier `A|B`".into(),
+        );
+        assert!(current.passed() && !current.released);
+        assert!(!released.passed() && released.released);
+        expectorate::assert_contents(
+            "tests/golden/consumers-matrix.md",
+            &table(&[current, released]),
+        );
+    }
+
+    #[test]
+    fn the_readme_rows_are_read_back_from_between_the_markers() {
+        let mut outcome = Outcome::new("openapi-generator `rust`", "openapi/connections.json");
+        outcome.record(
+            Phase::Generate,
+            Ran {
+                passed: true,
+                hit: None,
+            },
+        );
+        let readme = format!("# x\n\n{README_START}\n{}{README_END}\n", table(&[outcome]));
+        assert_eq!(
+            readme_rows(&readme),
+            [(
+                "openapi-generator `rust`".to_string(),
+                "connections.json".to_string()
+            )]
+        );
+    }
 }
