@@ -38,7 +38,7 @@ pub mod accepted;
 pub mod report;
 mod rules;
 
-pub use rules::{Category, Classification, RULES, Rule, rule};
+pub use rules::{CODE_ONLY, Category, Classification, Impact, RULES, Rule, rule};
 
 /// An empty JSON object, for members a document leaves out.
 /// The object member `key` of `value`, or an empty map when it is absent or
@@ -79,6 +79,9 @@ pub struct Finding {
     pub rule: &'static str,
     /// Whether a client of the base document can fail against the revision.
     pub breaking: bool,
+    /// What it breaks, when it is breaking: the wire, or generated code only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
     /// The changelog group.
     pub category: Category,
     /// What changed, in words.
@@ -222,6 +225,9 @@ pub fn human_report(findings: &[Finding]) -> String {
                 display_pointer(&finding.base_pointer),
                 display_pointer(&finding.revision_pointer)
             ));
+            if finding.impact == Some(Impact::Code) {
+                out.push_str("      breaks:   generated code only; the wire is the same\n");
+            }
         }
     }
     out
@@ -421,6 +427,7 @@ impl<'a> Comparison<'a> {
         self.findings.push(Finding {
             rule: rule.id,
             breaking,
+            impact: breaking.then(|| rule.impact()),
             category: rule.category,
             message,
             base_pointer: base.to_string(),

@@ -32,6 +32,39 @@ impl Category {
     }
 }
 
+/// What a breaking change breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Impact {
+    /// What a client sends or receives: a request refused, a response that
+    /// does not parse or lacks what it relied on.
+    Wire,
+    /// Only code generated from the document's names (a type, a method, a
+    /// variant): the wire is the same, code that names it no longer
+    /// compiles.
+    Code,
+}
+
+/// The rules whose change breaks generated code only: names generators
+/// take from the document. Every other rule's impact is on the wire.
+pub const CODE_ONLY: &[Rule] = &[
+    rule::OPERATION_ID_CHANGED,
+    rule::SCHEMA_RENAMED,
+    rule::ENUM_NAME_CHANGED,
+    rule::DISCRIMINATOR_CHANGED,
+];
+
+impl Rule {
+    /// What the rule's breaking changes break.
+    pub fn impact(&self) -> Impact {
+        if CODE_ONLY.iter().any(|rule| rule.id == self.id) {
+            Impact::Code
+        } else {
+            Impact::Wire
+        }
+    }
+}
+
 /// How a rule classifies its change, by where the schema is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1264,6 +1264,8 @@ fn a_schema_renamed_with_the_same_content_is_one_breaking_rename() {
         .collect();
     assert_eq!(renamed.len(), 1, "{findings:#?}");
     assert!(renamed[0].breaking);
+    assert_eq!(renamed[0].impact, Some(Impact::Code));
+    assert!(human_report(&findings).contains("breaks:   generated code only"));
     assert_eq!(renamed[0].base_pointer, "/components/schemas/Res");
     assert_eq!(renamed[0].revision_pointer, "/components/schemas/Thing");
     assert!(
@@ -1271,6 +1273,8 @@ fn a_schema_renamed_with_the_same_content_is_one_breaking_rename() {
         "{}",
         renamed[0].message
     );
+    // Removed outright, a schema breaks the wire too.
+    assert_eq!(rule::SCHEMA_REMOVED.impact(), Impact::Wire);
     for gone in [rule::SCHEMA_REMOVED.id, rule::SCHEMA_ADDED.id] {
         assert!(!findings.iter().any(|f| f.rule == gone), "{findings:#?}");
     }
@@ -1443,6 +1447,13 @@ fn the_rules_page_lists_every_rule() {
             rule.id
         );
     }
+    let code_only: Vec<String> = CODE_ONLY.iter().map(|r| format!("`{}`", r.id)).collect();
+    let (last, first) = code_only.split_last().unwrap();
+    let listed = format!("{} and {last}", first.join(", "));
+    assert!(
+        page.replace('\n', " ").contains(&listed),
+        "docs/breaking-rules.md does not name the rules of impact code: {listed}"
+    );
 }
 
 #[test]
