@@ -17,7 +17,7 @@
 //!   document's examples against them and `consumers/typescript/src/flow.ts`,
 //!   which then runs the same calls through openapi-fetch;
 //! - `openapi-generator-rust`: openapi-generator's `rust` generator on the
-//!   3.1 JSON and the 3.0 form: the crate builds and its models parse every
+//!   3.1 JSON, the YAML and the 3.0 form: the crate builds and its models parse every
 //!   example body and what the sandbox answers, and write each back as the
 //!   same JSON (`consumers/openapi-generator/`);
 //! - `openapi-generator-python`, `openapi-generator-typescript-fetch`: the
@@ -102,21 +102,28 @@ struct Consumer {
     run: fn(&Run, &str) -> anyhow::Result<Outcome>,
 }
 
-/// The 3.1 JSON and the 3.0 form.
-const JSON_AND_3_0: &[&str] = &[
+/// The 3.1 JSON, its YAML and the 3.0 form.
+const GENERATOR_DOCUMENTS: &[&str] = &[
     "openapi/connections.json",
+    "openapi/connections.yaml",
     "openapi/connections.openapi-3.0.json",
 ];
+
+/// The JSON document with the same content as `document`: the YAML's is
+/// the JSON (the `yaml` check proves it), the others are their own. The
+/// programs of `consumers/` read examples from JSON.
+fn json_twin(document: &str) -> String {
+    match document.strip_suffix(".yaml") {
+        Some(stem) => format!("{stem}.json"),
+        None => document.to_string(),
+    }
+}
 
 /// The matrix's consumers, in the order they run.
 const CONSUMERS: &[Consumer] = &[
     Consumer {
         check: Check::Python,
-        documents: &[
-            "openapi/connections.json",
-            "openapi/connections.yaml",
-            "openapi/connections.openapi-3.0.json",
-        ],
+        documents: GENERATOR_DOCUMENTS,
         released: true,
         run: openapi_python_client,
     },
@@ -128,25 +135,25 @@ const CONSUMERS: &[Consumer] = &[
     },
     Consumer {
         check: Check::OpenapiGeneratorRust,
-        documents: JSON_AND_3_0,
+        documents: GENERATOR_DOCUMENTS,
         released: true,
         run: openapi_generator::rust,
     },
     Consumer {
         check: Check::OpenapiGeneratorPython,
-        documents: JSON_AND_3_0,
+        documents: GENERATOR_DOCUMENTS,
         released: true,
         run: openapi_generator::python,
     },
     Consumer {
         check: Check::OpenapiGeneratorTypescriptFetch,
-        documents: JSON_AND_3_0,
+        documents: GENERATOR_DOCUMENTS,
         released: true,
         run: openapi_generator::typescript_fetch,
     },
     Consumer {
         check: Check::Orval,
-        documents: JSON_AND_3_0,
+        documents: GENERATOR_DOCUMENTS,
         released: true,
         run: node::orval,
     },
@@ -214,6 +221,7 @@ impl Run {
     /// the sandbox's answers) and returns their directory.
     fn bodies(&self, document: &str) -> anyhow::Result<PathBuf> {
         let out = openapi_generator::bodies_dir(&self.work, document);
+        let document = &json_twin(document);
         require(
             Command::new(self.venv.join("bin/python"))
                 .arg("consumers/openapi-generator/bodies.py")
@@ -433,11 +441,7 @@ fn openapi_python_client(run: &Run, document: &str) -> anyhow::Result<Outcome> {
         return Ok(outcome);
     }
     // The examples are the JSON document's (the YAML's are the same).
-    let examples = if document.ends_with(".yaml") {
-        document.replace(".yaml", ".json")
-    } else {
-        document.to_string()
-    };
+    let examples = json_twin(document);
     let flow = capture(
         Command::new(run.venv.join("bin/python"))
             .arg("consumers/python/flow.py")

@@ -111,7 +111,7 @@ pub fn rust(run: &Run, document: &str) -> anyhow::Result<Outcome> {
         &out.join("examples/roundtrip.rs"),
         &fs::read(run.root.join(RUST_ROUNDTRIP))?,
     )?;
-    let schemas = body_schemas(&run.root.join(document))?;
+    let schemas = body_schemas(&run.root.join(super::json_twin(document)))?;
     put(
         &out.join("examples/schemas.rs"),
         format!("schemas!({});\n", schemas.join(", ")).as_bytes(),
