@@ -412,21 +412,28 @@ fn openapi_python_client(run: &Run, document: &str) -> anyhow::Result<Outcome> {
         .work
         .join("python")
         .join(openapi_generator::file_stem(document));
-    let generated = capture(
-        Command::new(run.venv.join("bin/openapi-python-client"))
-            .args([
-                "generate",
-                "--overwrite",
-                "--path",
-                document,
-                "--output-path",
-            ])
-            .arg(&client)
-            .env("PATH", path_with(&run.venv.join("bin")))
-            .current_dir(&run.root),
-        &client.with_extension("generate.log"),
-        Show::All,
-    )?;
+    let key = format!(
+        "{}\nopenapi-python-client\n{}\n",
+        tools::digest(&run.root.join(document))?,
+        tools::digest(&run.root.join(tools::REQUIREMENTS))?
+    );
+    let generated = tools::cached(&client, &key, || {
+        capture(
+            Command::new(run.venv.join("bin/openapi-python-client"))
+                .args([
+                    "generate",
+                    "--overwrite",
+                    "--path",
+                    document,
+                    "--output-path",
+                ])
+                .arg(&client)
+                .env("PATH", path_with(&run.venv.join("bin")))
+                .current_dir(&run.root),
+            &client.with_extension("generate.log"),
+            Show::All,
+        )
+    })?;
     if !outcome.record(Phase::Generate, generated) {
         return Ok(outcome);
     }

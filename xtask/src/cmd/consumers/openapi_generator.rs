@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use super::{
     Run,
     matrix::{Outcome, Phase},
-    tools::{Show, capture, digest, path_with, put},
+    tools::{Show, cached, capture, digest, path_with, put},
 };
 
 /// The generated crate's program that round-trips bodies
@@ -41,47 +41,32 @@ fn version(root: &Path) -> anyhow::Result<String> {
 }
 
 /// Runs `generator` on `document` into `out` unless `out` holds its output
-/// already. The generator's log is kept in `out.log` (its end shown when
-/// it fails).
+/// already (see [`cached`]). The generator's log is kept in `out.log` (its
+/// end shown when it fails).
 pub fn generate(
     run: &Run,
     generator: &str,
     document: &Path,
     out: &Path,
 ) -> anyhow::Result<super::tools::Ran> {
-    let stamp_file = out.with_extension("stamp");
-    let stamp = format!(
+    let key = format!(
         "{}\n{generator}\n{}\n",
         digest(document)?,
         version(&run.root)?
     );
-    if out.exists() && fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str()) {
-        println!("  {generator}: {} is up to date", out.display());
-        return Ok(super::tools::Ran {
-            passed: true,
-            hit: None,
-        });
-    }
-    let _ = fs::remove_dir_all(out);
-    let _ = fs::remove_file(&stamp_file);
-    if let Some(parent) = out.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let generated = capture(
-        Command::new(run.venv.join("bin/openapi-generator-cli"))
-            .arg("generate")
-            .arg("-i")
-            .arg(document)
-            .args(["-g", generator, "-o"])
-            .arg(out)
-            .env("PATH", path_with(&run.venv.join("bin"))),
-        &out.with_extension("log"),
-        Show::Quiet,
-    )?;
-    if generated.passed {
-        fs::write(&stamp_file, stamp)?;
-    }
-    Ok(generated)
+    cached(out, &key, || {
+        capture(
+            Command::new(run.venv.join("bin/openapi-generator-cli"))
+                .arg("generate")
+                .arg("-i")
+                .arg(document)
+                .args(["-g", generator, "-o"])
+                .arg(out)
+                .env("PATH", path_with(&run.venv.join("bin"))),
+            &out.with_extension("log"),
+            Show::Quiet,
+        )
+    })
 }
 
 /// `rust`: generate, `cargo build` (its default features), then every

@@ -196,6 +196,35 @@ pub fn what_a_user_hits(lines: &[&str]) -> String {
     cut
 }
 
+/// The output directory `out` of a generator, made by `generate` unless
+/// it is there from a run with the same `key` (the digest of the input,
+/// the tool and its version), recorded in `out.stamp`. A failed run leaves
+/// no stamp, so it runs again.
+pub fn cached(
+    out: &Path,
+    key: &str,
+    generate: impl FnOnce() -> anyhow::Result<Ran>,
+) -> anyhow::Result<Ran> {
+    let stamp = out.with_extension("stamp");
+    if out.exists() && fs::read_to_string(&stamp).ok().as_deref() == Some(key) {
+        println!("  {} is up to date", out.display());
+        return Ok(Ran {
+            passed: true,
+            hit: None,
+        });
+    }
+    let _ = fs::remove_dir_all(out);
+    let _ = fs::remove_file(&stamp);
+    if let Some(parent) = out.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let ran = generate()?;
+    if ran.passed {
+        fs::write(&stamp, key)?;
+    }
+    Ok(ran)
+}
+
 /// Runs a command that must succeed for the task to run at all.
 pub fn require(command: &mut Command, what: &str) -> anyhow::Result<()> {
     if !status(command)? {
