@@ -31,7 +31,8 @@
 //! and never fail the task. A full run writes the table into README.md.
 //!
 //! Beside the matrix: `yaml` (`openapi/connections.yaml` loads as exactly
-//! the JSON under a YAML 1.1 and a YAML 1.2 loader) and `schemathesis`
+//! the JSON under a YAML 1.1 loader, PyYAML, and a YAML 1.2 loader,
+//! ruamel.yaml) and `schemathesis`
 //! (every check, all four phases, a fixed seed: zero failures).
 //!
 //! The sandbox runs in this process on 127.0.0.1 with a random token; its
